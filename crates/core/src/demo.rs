@@ -1,0 +1,1 @@
+//! Deterministic demo plant generator (being written).

@@ -1,0 +1,408 @@
+//! The kinds of record otkeep keeps, and the registry through which everything finds them.
+//!
+//! To add a kind: write its `KindDef` here (or in a module beside it), add it to [`KINDS`], and
+//! add a migration creating its table in `otkeep-store`. List, detail, form, API, CSV export,
+//! history and audit then come from the shared machinery.
+
+use crate::kind::{Choice, Field, FieldType as T, KindDef, SiteRule, no_check};
+use crate::value::{FieldError, Value, Values};
+
+const fn c(key: &'static str, label: &'static str) -> Choice {
+    Choice { key, label }
+}
+
+/// OT asset types (our own list, informed by the NetBox device roles published with CISA's
+/// Malcolm and by common ICS inventories).
+pub const ASSET_TYPES: &[Choice] = &[
+    c("plc", "PLC"),
+    c("dcs_controller", "DCS controller"),
+    c("safety_controller", "Safety controller (SIS)"),
+    c("rtu", "RTU"),
+    c("io_module", "Remote I/O module"),
+    c("drive", "Drive / VFD"),
+    c("robot_controller", "Robot controller"),
+    c("hmi", "HMI panel"),
+    c("scada_server", "SCADA server"),
+    c("engineering_workstation", "Engineering workstation"),
+    c("operator_workstation", "Operator workstation"),
+    c("historian", "Historian"),
+    c("mes_server", "MES / batch server"),
+    c("application_server", "Application server"),
+    c("domain_controller", "Domain controller"),
+    c("jump_host", "Jump host / remote access gateway"),
+    c("network_switch", "Network switch"),
+    c("router", "Router"),
+    c("firewall", "Firewall"),
+    c("data_diode", "Data diode"),
+    c("wireless_ap", "Wireless access point"),
+    c("protocol_gateway", "Protocol gateway"),
+    c("instrument", "Field instrument / analyser"),
+    c("camera", "Camera / vision system"),
+    c("printer", "Printer / labeller"),
+    c("other", "Other"),
+];
+
+pub const CRITICALITY: &[Choice] = &[
+    c("low", "Low"),
+    c("medium", "Medium"),
+    c("high", "High"),
+    c("critical", "Critical"),
+];
+
+pub const LIFECYCLE: &[Choice] = &[
+    c("planned", "Planned"),
+    c("commissioning", "Commissioning"),
+    c("operational", "Operational"),
+    c("standby", "Standby / spare"),
+    c("end_of_support", "End of support"),
+    c("decommissioned", "Decommissioned"),
+];
+
+pub const PURDUE_LEVELS: &[Choice] = &[
+    c("l0", "Level 0 – process"),
+    c("l1", "Level 1 – basic control"),
+    c("l2", "Level 2 – supervisory control"),
+    c("l3", "Level 3 – site operations"),
+    c("l3_5", "Level 3.5 – industrial DMZ"),
+    c("l4", "Level 4 – enterprise"),
+    c("safety", "Safety (SIS)"),
+    c("external", "External / vendor"),
+];
+
+const NAME: Field = Field::new("name", "Name", T::Text { max: 120 })
+    .required()
+    .sort()
+    .list()
+    .search();
+const SITE: Field = Field::new("site_id", "Site", T::Ref("site"))
+    .required()
+    .filter()
+    .sort()
+    .list();
+const OWNER: Field = Field::new("owner", "Owner", T::Text { max: 120 })
+    .required()
+    .help("Person or role accountable for this record.")
+    .sort()
+    .list()
+    .search();
+const DESCRIPTION: Field = Field::new("description", "Description", T::LongText).search();
+const SL_T: Field = Field::new("sl_t", "Target SL (SL-T)", T::SlVector)
+    .help("Target security level per foundational requirement FR1–FR7, 0–4.")
+    .list();
+
+pub static SITE_KIND: KindDef = KindDef {
+    name: "site",
+    plural: "sites",
+    label: "Site",
+    label_plural: "Sites",
+    group: "Organization",
+    about: "A plant or location. Every zone, conduit and asset belongs to one site.",
+    table: "site",
+    fields: &[
+        Field::new("code", "Code", T::Code { max: 16 })
+            .required()
+            .help("Short unique code used in imports and links, e.g. FRA1.")
+            .sort()
+            .list()
+            .search(),
+        NAME,
+        Field::new("time_zone", "Time zone", T::TimeZone)
+            .required()
+            .help("IANA time zone name; times are shown in it, e.g. Europe/Berlin.")
+            .list(),
+        DESCRIPTION,
+    ],
+    title_field: "code",
+    site_field: None,
+    unique: &[&["code"]],
+    default_sort: "code",
+    check: no_check,
+};
+
+pub static ZONE_KIND: KindDef = KindDef {
+    name: "zone",
+    plural: "zones",
+    label: "Zone",
+    label_plural: "Zones",
+    group: "Assets and zones",
+    about: "A group of assets that share security requirements, with a target security level vector (IEC 62443-3-2).",
+    table: "zone",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("purdue_level", "Purdue level", T::Choice(PURDUE_LEVELS))
+            .filter()
+            .sort()
+            .list(),
+        SL_T,
+        OWNER,
+        DESCRIPTION,
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: no_check,
+};
+
+pub static CONDUIT_KIND: KindDef = KindDef {
+    name: "conduit",
+    plural: "conduits",
+    label: "Conduit",
+    label_plural: "Conduits",
+    group: "Assets and zones",
+    about: "A communication path between two zones, with its channels and target security level.",
+    table: "conduit",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("zone_a_id", "Zone A", T::Ref("zone"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("zone_b_id", "Zone B", T::Ref("zone"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSiteUnless("cross_site")),
+        Field::new("cross_site", "Cross-site link", T::Bool)
+            .help("Tick when zone B belongs to another site (e.g. a corporate data centre).")
+            .filter(),
+        Field::new("channels", "Channels", T::Channels)
+            .help("One per line: protocol port/transport direction, e.g. 'Modbus/TCP 502/tcp a_to_b'.")
+            .list(),
+        SL_T,
+        OWNER,
+        DESCRIPTION,
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: check_conduit,
+};
+
+fn check_conduit(values: &Values) -> Vec<FieldError> {
+    let a = values.get("zone_a_id").and_then(Value::as_int);
+    let b = values.get("zone_b_id").and_then(Value::as_int);
+    if a.is_some() && a == b {
+        return vec![FieldError::new(
+            "zone_b_id",
+            "a conduit joins two different zones",
+        )];
+    }
+    Vec::new()
+}
+
+pub static ASSET_KIND: KindDef = KindDef {
+    name: "asset",
+    plural: "assets",
+    label: "Asset",
+    label_plural: "Assets",
+    group: "Assets and zones",
+    about: "A device or system of the plant: controllers, HMIs, servers, network devices.",
+    table: "asset",
+    fields: &[
+        SITE,
+        Field::new("zone_id", "Zone", T::Ref("zone"))
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        NAME,
+        Field::new("asset_type", "Type", T::Choice(ASSET_TYPES))
+            .required()
+            .filter()
+            .sort()
+            .list(),
+        Field::new("vendor", "Vendor", T::Text { max: 120 })
+            .sort()
+            .list()
+            .search(),
+        Field::new("model", "Model", T::Text { max: 120 })
+            .sort()
+            .list()
+            .search(),
+        Field::new(
+            "firmware_version",
+            "Firmware / software version",
+            T::Text { max: 80 },
+        )
+        .sort()
+        .list()
+        .search(),
+        Field::new("serial_number", "Serial number", T::Text { max: 120 }).search(),
+        Field::new("ip_addresses", "IP addresses", T::IpList)
+            .help("Comma-separated IPv4/IPv6 addresses.")
+            .list()
+            .search(),
+        Field::new("mac_addresses", "MAC addresses", T::MacList).search(),
+        Field::new("location", "Location", T::Text { max: 200 }).search(),
+        Field::new("criticality", "Criticality", T::Choice(CRITICALITY))
+            .required()
+            .filter()
+            .sort()
+            .list(),
+        OWNER,
+        Field::new("lifecycle", "Lifecycle state", T::Choice(LIFECYCLE))
+            .required()
+            .filter()
+            .sort()
+            .list(),
+        Field::new("legacy", "Legacy", T::Bool)
+            .help("Beyond vendor support or unable to meet current requirements.")
+            .filter(),
+        Field::new(
+            "compensating_controls",
+            "Compensating controls",
+            T::LongText,
+        )
+        .help("Required for legacy assets: what protects this asset instead."),
+        DESCRIPTION,
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: check_asset,
+};
+
+fn check_asset(values: &Values) -> Vec<FieldError> {
+    let legacy = values.get("legacy").is_some_and(Value::as_bool);
+    let controls = values
+        .get("compensating_controls")
+        .is_some_and(|v| !v.is_null());
+    if legacy && !controls {
+        return vec![FieldError::new(
+            "compensating_controls",
+            "a legacy asset needs its compensating controls described",
+        )];
+    }
+    Vec::new()
+}
+
+/// Every kind, in navigation order.
+pub static KINDS: &[&KindDef] = &[&SITE_KIND, &ZONE_KIND, &CONDUIT_KIND, &ASSET_KIND];
+
+/// Finds a kind by its singular name (`asset`).
+pub fn kind(name: &str) -> Option<&'static KindDef> {
+    KINDS.iter().copied().find(|k| k.name == name)
+}
+
+/// Finds a kind by its plural URL name (`assets`).
+pub fn kind_by_plural(plural: &str) -> Option<&'static KindDef> {
+    KINDS.iter().copied().find(|k| k.plural == plural)
+}
+
+/// The (kind, field) pairs that refer to records of `target`, used to refuse deleting a record
+/// that others still depend on and to show "referenced by" lists.
+pub fn referrers(target: &str) -> Vec<(&'static KindDef, &'static crate::kind::Field)> {
+    KINDS
+        .iter()
+        .flat_map(|k| k.fields.iter().map(move |f| (*k, f)))
+        .filter(|(_, f)| f.ref_kind() == Some(target))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::values_from_text;
+    use std::collections::BTreeMap;
+
+    fn input(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn descriptors_are_consistent() {
+        for k in KINDS {
+            assert!(k.field(k.title_field).is_some(), "{}: title field", k.name);
+            assert!(
+                k.field(k.default_sort).is_some(),
+                "{}: default sort",
+                k.name
+            );
+            if let Some(sf) = k.site_field {
+                assert_eq!(k.field(sf).and_then(|f| f.ref_kind()), Some("site"));
+            }
+            for f in k.fields {
+                if let Some(target) = f.ref_kind() {
+                    assert!(
+                        kind(target).is_some(),
+                        "{}.{} refers to unknown kind",
+                        k.name,
+                        f.name
+                    );
+                }
+                if let SiteRule::SameSiteUnless(flag) = f.site_rule {
+                    assert!(k.field(flag).is_some());
+                }
+            }
+            for set in k.unique {
+                for f in *set {
+                    assert!(k.field(f).is_some());
+                }
+            }
+            assert_eq!(kind_by_plural(k.plural).map(|x| x.name), Some(k.name));
+        }
+    }
+
+    #[test]
+    fn an_asset_without_owner_is_rejected() {
+        let errors = values_from_text(
+            &ASSET_KIND,
+            &input(&[
+                ("site_id", "1"),
+                ("name", "PLC-01"),
+                ("asset_type", "plc"),
+                ("criticality", "high"),
+                ("lifecycle", "operational"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "owner");
+        assert_eq!(errors[0].message, "Owner is required");
+    }
+
+    #[test]
+    fn legacy_assets_need_compensating_controls() {
+        let errors = values_from_text(
+            &ASSET_KIND,
+            &input(&[
+                ("site_id", "1"),
+                ("name", "PLC-01"),
+                ("asset_type", "plc"),
+                ("criticality", "high"),
+                ("lifecycle", "operational"),
+                ("owner", "J. Doe"),
+                ("legacy", "yes"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].field, "compensating_controls");
+    }
+
+    #[test]
+    fn a_conduit_joins_two_different_zones() {
+        let errors = values_from_text(
+            &CONDUIT_KIND,
+            &input(&[
+                ("site_id", "1"),
+                ("name", "C1"),
+                ("zone_a_id", "4"),
+                ("zone_b_id", "4"),
+                ("owner", "x"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].field, "zone_b_id");
+    }
+}

@@ -1,0 +1,18 @@
+//! Domain types and rules of otkeep, free of I/O.
+//!
+//! - [`kind`]: the descriptor of a kind of record, from which all generic machinery works.
+//! - [`kinds`]: the kinds otkeep keeps (sites, zones, conduits, assets) and their registry.
+//! - [`value`]: typed values, records and the total parsers from text and JSON.
+//! - [`sl`]: IEC 62443 security level vectors.
+//! - [`demo`]: the deterministic demo plant generator.
+
+pub mod demo;
+pub mod kind;
+pub mod kinds;
+pub mod sl;
+pub mod value;
+
+pub use kind::{Field, FieldType, KindDef};
+pub use kinds::{KINDS, kind, kind_by_plural};
+pub use sl::SlVector;
+pub use value::{Channel, FieldError, Record, Value, Values};

@@ -1,0 +1,174 @@
+//! Persistence of otkeep: one interface over SQLite (embedded default) and PostgreSQL.
+//!
+//! - [`Store`] opens a database from a URL, runs the migrations and reads records generically
+//!   from their [`KindDef`] descriptors (see [`read`]).
+//! - [`WriteTx`] (see [`write`]) is the one write path: every create, update and delete goes
+//!   through it, and each appends a hash-chained event to the audit trail in the same
+//!   transaction (see [`audit`]).
+//!
+//! Both backends are reached through sqlx's `Any` driver with one set of SQL. Values are kept to
+//! the types both share (64-bit integers and text; times as RFC 3339 UTC text), so the same
+//! queries run on both. The few differences (primary key DDL, how a writer takes the write lock,
+//! triggers) are in small `match backend` spots.
+
+pub mod audit;
+mod columns;
+pub mod migrate;
+pub mod read;
+pub mod testing;
+pub mod write;
+
+pub use audit::{AuditEvent, VerifyReport};
+pub use read::{ListQuery, Page, SortOrder};
+pub use write::WriteTx;
+
+use otkeep_core::FieldError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Errors of the store. `Invalid`, `Conflict`, `NotFound` and `Referenced` are the user's to fix;
+/// `Db` and `Corrupt` are operational.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{}", format_invalid(.0))]
+    Invalid(Vec<FieldError>),
+    #[error(
+        "{kind} #{id} was changed by someone else (it is now at version {current}, your edit was based on version {expected}); reload it and apply your change again"
+    )]
+    Conflict {
+        kind: &'static str,
+        id: i64,
+        expected: i64,
+        current: i64,
+    },
+    #[error("{kind} #{id} does not exist")]
+    NotFound { kind: &'static str, id: i64 },
+    #[error("{0}")]
+    Referenced(String),
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    #[error("database content is not as expected: {0}")]
+    Corrupt(String),
+}
+
+fn format_invalid(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Current UTC time as stored: RFC 3339 with exactly six fractional digits, so text order is
+/// time order.
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+/// The database behind otkeep.
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// Serialises writers inside this process; across processes the database lock does it
+    /// (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL).
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl Store {
+    /// Opens (and creates, for SQLite) the database at `url` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool_options = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL lets readers run beside the writer; FULL sync keeps every
+                        // committed change across a power cut.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000; \
+                             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+        };
+        let pool = pool_options
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        let store = Store {
+            pool,
+            backend,
+            write_lock: tokio::sync::Mutex::new(()),
+        };
+        migrate::migrate(&store.pool, backend).await?;
+        Ok(store)
+    }
+
+    /// Opens the SQLite database `otkeep.db` in `dir`, creating the folder if needed.
+    pub async fn open_data_dir(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Corrupt(format!("cannot create data folder {}: {e}", dir.display()))
+        })?;
+        Store::open(&sqlite_url(&dir.join("otkeep.db"))).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for backend-specific SQL that the generic layer does not cover.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Checks that the database answers (readiness probe).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction on behalf of `actor`; `reason` is recorded with every event.
+    pub async fn begin_write(
+        &self,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<WriteTx<'_>, StoreError> {
+        WriteTx::begin(self, actor, reason).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The sqlx URL of an SQLite file, created when missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}

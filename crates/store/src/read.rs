@@ -1,0 +1,420 @@
+//! Generic reads: one record, filtered/sorted/paginated lists, reference titles, counts.
+
+use crate::columns::{Param, bind, decode_field, select_list};
+use crate::{Store, StoreError};
+use otkeep_core::kind::{FieldType, KindDef};
+use otkeep_core::{Channel, Record, Value};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeMap, HashMap};
+
+/// Largest page a list returns.
+pub const MAX_PER_PAGE: u32 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// A list request: equality filters on filterable fields, free text, site scope, order, page.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Field name → value, already parsed (see `otkeep_core::value::parse_text`).
+    pub filters: BTreeMap<&'static str, Value>,
+    /// Free text matched (case-insensitively, as a substring) against searchable fields.
+    pub text: Option<String>,
+    /// When set, only records of these sites (authorization scope).
+    pub sites: Option<Vec<i64>>,
+    /// Sortable field name; the kind's default when `None`.
+    pub sort: Option<&'static str>,
+    pub order: SortOrder,
+    /// 1-based page number.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            filters: BTreeMap::new(),
+            text: None,
+            sites: None,
+            sort: None,
+            order: SortOrder::Asc,
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+/// One page of a list and the total number of matching records.
+#[derive(Debug)]
+pub struct Page {
+    pub records: Vec<Record>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Page {
+    pub fn pages(&self) -> u32 {
+        let per = i64::from(self.per_page.max(1));
+        u32::try_from((self.total + per - 1) / per)
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+}
+
+/// Builds `WHERE` clauses with `$n` parameters (understood by both backends).
+struct Where {
+    clauses: Vec<String>,
+    params: Vec<Param>,
+}
+
+impl Where {
+    fn push_param(&mut self, p: Param) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+fn list_where(kind: &KindDef, q: &ListQuery) -> Where {
+    let mut w = Where {
+        clauses: Vec::new(),
+        params: Vec::new(),
+    };
+    for (name, value) in &q.filters {
+        let Some(field) = kind.field(name).filter(|f| f.filterable) else {
+            continue;
+        };
+        let param = match (field.ty, value) {
+            (FieldType::Bool, v) => Param::Int(Some(i64::from(v.as_bool()))),
+            (_, Value::Int(i)) => Param::Int(Some(*i)),
+            (_, Value::Null) => {
+                w.clauses.push(format!("t.{} IS NULL", field.name));
+                continue;
+            }
+            (_, v) => Param::Text(Some(v.to_text())),
+        };
+        let p = w.push_param(param);
+        w.clauses.push(format!("t.{} = {p}", field.name));
+    }
+    if let Some(sites) = &q.sites {
+        let column = match kind.site_field {
+            Some(f) => f,
+            None => "id",
+        };
+        if sites.is_empty() {
+            w.clauses.push("1 = 0".into());
+        } else {
+            let ids: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
+            w.clauses
+                .push(format!("t.{column} IN ({})", ids.join(", ")));
+        }
+    }
+    if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let searchable: Vec<&str> = kind
+            .fields
+            .iter()
+            .filter(|f| f.searchable)
+            .map(|f| f.name)
+            .collect();
+        if !searchable.is_empty() {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let p = w.push_param(Param::Text(Some(pattern)));
+            let ors: Vec<String> = searchable
+                .iter()
+                .map(|c| format!("LOWER(t.{c}) LIKE {p} ESCAPE '\\'"))
+                .collect();
+            w.clauses.push(format!("({})", ors.join(" OR ")));
+        }
+    }
+    w
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    params: &[Param],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for p in params {
+        query = bind(query, p);
+    }
+    query
+}
+
+pub(crate) fn decode(kind: &'static KindDef, row: &AnyRow) -> Result<Record, sqlx::Error> {
+    let mut values = otkeep_core::Values::new();
+    for field in kind.fields {
+        values.insert(field.name, decode_field(row, field)?);
+    }
+    Ok(Record {
+        kind,
+        id: row.try_get("id")?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        values,
+    })
+}
+
+impl Store {
+    /// One record by id.
+    pub async fn get(&self, kind: &'static KindDef, id: i64) -> Result<Option<Record>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(get_in(&mut conn, kind, id).await?)
+    }
+
+    /// A page of records matching `q`, with the total count.
+    pub async fn list(&self, kind: &'static KindDef, q: &ListQuery) -> Result<Page, StoreError> {
+        let w = list_where(kind, q);
+        let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
+        let page = q.page.max(1);
+        let sort_field = q
+            .sort
+            .and_then(|s| kind.field(s))
+            .filter(|f| f.sortable && f.ty.is_column() && f.ty != FieldType::SlVector)
+            .or_else(|| kind.field(kind.default_sort))
+            .ok_or_else(|| StoreError::Corrupt(format!("{} has no sort field", kind.name)))?;
+        let dir = match q.order {
+            SortOrder::Asc => "ASC",
+            SortOrder::Desc => "DESC",
+        };
+        // Sorting by a reference sorts by the referenced record's title.
+        let (join, sort_expr) = match sort_field.ty {
+            FieldType::Ref(target) => {
+                let target = otkeep_core::kind(target)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown kind {target}")))?;
+                (
+                    format!(
+                        " LEFT JOIN {} s ON s.id = t.{}",
+                        target.table, sort_field.name
+                    ),
+                    format!("s.{}", target.title_field),
+                )
+            }
+            _ => (String::new(), format!("t.{}", sort_field.name)),
+        };
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let sql = format!(
+            "SELECT {} FROM {} t{join}{} ORDER BY {sort_expr} {dir}, t.id {dir} LIMIT {per_page} OFFSET {offset}",
+            select_list(kind, "t"),
+            kind.table,
+            w.sql(),
+        );
+        let mut conn = self.pool.acquire().await?;
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut records = rows
+            .iter()
+            .map(|r| decode(kind, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        load_children(&mut conn, kind, &mut records).await?;
+        let count_sql = format!("SELECT COUNT(*) FROM {} t{}", kind.table, w.sql());
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &w.params)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        Ok(Page {
+            records,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Titles of records of `kind` by id (for showing references), in one query.
+    pub async fn titles(
+        &self,
+        kind: &'static KindDef,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<HashMap<i64, String>, StoreError> {
+        let mut ids: Vec<i64> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let sql = format!(
+            "SELECT id, {} FROM {} WHERE id IN ({})",
+            kind.title_field,
+            kind.table,
+            list.join(", ")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+            .collect()
+    }
+
+    /// The id of the record of `kind` whose `field` equals `value` (within `site`, for
+    /// site-scoped kinds). Used to resolve references given by name in imports.
+    pub async fn find_id(
+        &self,
+        kind: &'static KindDef,
+        field: &str,
+        value: &str,
+        site: Option<i64>,
+    ) -> Result<Option<i64>, StoreError> {
+        let field = kind
+            .field(field)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.name)))?;
+        let (sql, site) = match (kind.site_field, site) {
+            (Some(sf), Some(site)) => (
+                format!(
+                    "SELECT id FROM {} WHERE {} = $1 AND {sf} = $2 ORDER BY id LIMIT 1",
+                    kind.table, field.name
+                ),
+                Some(site),
+            ),
+            _ => (
+                format!(
+                    "SELECT id FROM {} WHERE {} = $1 ORDER BY id LIMIT 1",
+                    kind.table, field.name
+                ),
+                None,
+            ),
+        };
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(value.to_string());
+        if let Some(site) = site {
+            query = query.bind(site);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+    }
+
+    /// Number of records of `kind` per site id.
+    pub async fn count_by_site(
+        &self,
+        kind: &'static KindDef,
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let Some(sf) = kind.site_field else {
+            return Ok(HashMap::new());
+        };
+        let sql = format!("SELECT {sf}, COUNT(*) FROM {} GROUP BY {sf}", kind.table);
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
+            .collect()
+    }
+
+    /// Number of records of `kind` per value of a text field (e.g. assets per criticality),
+    /// optionally within some sites.
+    pub async fn count_by_field(
+        &self,
+        kind: &'static KindDef,
+        field: &str,
+        sites: Option<&[i64]>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let field = kind
+            .field(field)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.name)))?;
+        let q = ListQuery {
+            sites: sites.map(<[i64]>::to_vec),
+            ..ListQuery::default()
+        };
+        let w = list_where(kind, &q);
+        let sql = format!(
+            "SELECT t.{f}, COUNT(*) FROM {} t{} GROUP BY t.{f} ORDER BY t.{f}",
+            kind.table,
+            w.sql(),
+            f = field.name
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
+                    r.try_get::<i64, _>(1)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Fills the child-table fields (channels) of `records` with one query per field.
+pub(crate) async fn load_children(
+    conn: &mut sqlx::AnyConnection,
+    kind: &KindDef,
+    records: &mut [Record],
+) -> Result<(), sqlx::Error> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    for field in kind.fields.iter().filter(|f| f.ty == FieldType::Channels) {
+        let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+        let sql = format!(
+            "SELECT owner_id, protocol, port, transport, direction FROM {}_{} WHERE owner_id IN ({}) ORDER BY owner_id, position",
+            kind.table,
+            field.name,
+            ids.join(", ")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut by_owner: HashMap<i64, Vec<Channel>> = HashMap::new();
+        for row in &rows {
+            let port: Option<i64> = row.try_get(2)?;
+            by_owner.entry(row.try_get(0)?).or_default().push(Channel {
+                protocol: row.try_get(1)?,
+                port: port.and_then(|p| u16::try_from(p).ok()),
+                transport: row.try_get(3)?,
+                direction: row.try_get(4)?,
+            });
+        }
+        for r in records.iter_mut() {
+            let channels = by_owner.remove(&r.id).unwrap_or_default();
+            r.values.insert(field.name, Value::Channels(channels));
+        }
+    }
+    Ok(())
+}
+
+/// One record by id, read through `conn` (a pooled connection or a transaction).
+pub(crate) async fn get_in(
+    conn: &mut sqlx::AnyConnection,
+    kind: &'static KindDef,
+    id: i64,
+) -> Result<Option<Record>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {} FROM {} t WHERE t.id = $1",
+        select_list(kind, "t"),
+        kind.table
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut records = vec![decode(kind, &row)?];
+    load_children(conn, kind, &mut records).await?;
+    Ok(records.pop())
+}

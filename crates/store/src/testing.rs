@@ -1,0 +1,101 @@
+//! Throw-away databases for tests, on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL tests need `OTKEEP_TEST_POSTGRES` (a URL to a server where databases may be
+//! created, e.g. `postgres://postgres@127.0.0.1:5432/postgres`). Without it they are skipped
+//! with a printed reason, except under CI (`CI=true`), where its absence is a failure.
+
+use crate::{Backend, Store, StoreError};
+use sqlx::{AssertSqlSafe, Connection};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A database that exists for the lifetime of this value.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+fn unique_name() -> String {
+    format!(
+        "otkeep_test_{}_{}_{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_microsecond(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestDb {
+    /// A fresh SQLite database in a temporary folder.
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(unique_name());
+        let _ = std::fs::create_dir_all(&dir);
+        TestDb {
+            url: crate::sqlite_url(&dir.join("otkeep.db")),
+            backend: Backend::Sqlite,
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (with a printed reason) when no server is
+    /// configured outside CI.
+    pub async fn postgres() -> Option<TestDb> {
+        let Ok(admin) = std::env::var("OTKEEP_TEST_POSTGRES") else {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("OTKEEP_TEST_POSTGRES is not set; CI must test PostgreSQL");
+            }
+            eprintln!(
+                "skipping PostgreSQL test: set OTKEEP_TEST_POSTGRES=postgres://USER@HOST/DB to run it"
+            );
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = unique_name();
+        let mut conn = match sqlx::AnyConnection::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) => panic!("cannot reach PostgreSQL at {admin}: {e}"),
+        };
+        if let Err(e) = sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+        {
+            panic!("cannot create test database on {admin}: {e}");
+        }
+        let _ = conn.close().await;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            backend: Backend::Postgres,
+            dir: None,
+            pg: Some((admin.clone(), name)),
+        })
+    }
+
+    pub async fn open(&self) -> Result<Store, StoreError> {
+        Store::open(&self.url).await
+    }
+
+    /// Drops the PostgreSQL database (SQLite folders are removed on drop).
+    pub async fn cleanup(mut self, store: Store) {
+        store.close().await;
+        if let Some((admin, name)) = self.pg.take()
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await
+        {
+            let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! The one write path. A [`WriteTx`] holds the write lock and a database transaction; each
+//! create, update and delete checks references, uniqueness and the expected version, writes the
+//! row, and appends the audit event in the same transaction. Nothing is visible to others until
+//! [`WriteTx::commit`]; dropping the transaction rolls everything back.
+
+use crate::audit::{self, AuditEvent};
+use crate::columns::{Param, bind, field_columns, field_params, value_columns};
+use crate::read::get_in;
+use crate::{Backend, Store, StoreError};
+use otkeep_core::kind::{FieldType, KindDef, SiteRule};
+use otkeep_core::{FieldError, Record, Value, Values};
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
+use tokio::sync::MutexGuard;
+
+/// A write transaction on behalf of one actor.
+pub struct WriteTx<'s> {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _lock: MutexGuard<'s, ()>,
+    actor: String,
+    reason: Option<String>,
+    seq: i64,
+    head: String,
+    /// Site of referenced records, looked up once per transaction: (kind, id) → site id.
+    sites: HashMap<(&'static str, i64), Option<i64>>,
+}
+
+impl<'s> WriteTx<'s> {
+    pub(crate) async fn begin(
+        store: &'s Store,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<WriteTx<'s>, StoreError> {
+        let lock = store.write_lock.lock().await;
+        let mut tx = match store.backend {
+            // IMMEDIATE takes SQLite's write lock now, so two writers never both read the chain
+            // head and then race to append.
+            Backend::Sqlite => store.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = store.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(70101)")
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        };
+        let (seq, head) = audit::head(&mut tx).await?;
+        Ok(WriteTx {
+            tx,
+            _lock: lock,
+            actor: actor.to_string(),
+            reason: reason.map(str::to_string).filter(|r| !r.trim().is_empty()),
+            seq,
+            head,
+            sites: HashMap::new(),
+        })
+    }
+
+    /// Makes every change of this transaction durable and visible.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a record; `values` come from `otkeep_core::value::values_from_*`.
+    pub async fn create(
+        &mut self,
+        kind: &'static KindDef,
+        values: Values,
+    ) -> Result<Record, StoreError> {
+        self.check(kind, None, &values).await?;
+        let now = crate::now();
+        let columns = value_columns(kind);
+        let mut params: Vec<Param> = vec![
+            Param::Int(Some(1)),
+            Param::Text(Some(now.clone())),
+            Param::Text(Some(now.clone())),
+        ];
+        for f in kind.fields {
+            params.extend(field_params(f, values.get(f.name).unwrap_or(&Value::Null)));
+        }
+        let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} (version, created_at, updated_at{}{}) VALUES ({}) RETURNING id",
+            kind.table,
+            if columns.is_empty() { "" } else { ", " },
+            columns.join(", "),
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for p in &params {
+            query = bind(query, p);
+        }
+        let id: i64 = query.fetch_one(&mut *self.tx).await?.try_get(0)?;
+        let record = Record {
+            kind,
+            id,
+            version: 1,
+            created_at: now.clone(),
+            updated_at: now,
+            values,
+        };
+        self.write_children(&record).await?;
+        self.audit("create", kind, id, None, Some(&record)).await?;
+        Ok(record)
+    }
+
+    /// Replaces the values of record `id`, provided it is still at `expected_version`.
+    pub async fn update(
+        &mut self,
+        kind: &'static KindDef,
+        id: i64,
+        expected_version: i64,
+        values: Values,
+    ) -> Result<Record, StoreError> {
+        let before = self.current(kind, id, expected_version).await?;
+        self.check(kind, Some(id), &values).await?;
+        let now = crate::now();
+        let mut sets = vec!["version = $1".to_string(), "updated_at = $2".to_string()];
+        let mut params = vec![
+            Param::Int(Some(expected_version + 1)),
+            Param::Text(Some(now.clone())),
+        ];
+        for f in kind.fields {
+            for (col, p) in field_columns(f)
+                .into_iter()
+                .zip(field_params(f, values.get(f.name).unwrap_or(&Value::Null)))
+            {
+                params.push(p);
+                sets.push(format!("{col} = ${}", params.len()));
+            }
+        }
+        params.push(Param::Int(Some(id)));
+        params.push(Param::Int(Some(expected_version)));
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = ${} AND version = ${}",
+            kind.table,
+            sets.join(", "),
+            params.len() - 1,
+            params.len()
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for p in &params {
+            query = bind(query, p);
+        }
+        let done = query.execute(&mut *self.tx).await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict {
+                kind: kind.name,
+                id,
+                expected: expected_version,
+                current: before.version,
+            });
+        }
+        let record = Record {
+            kind,
+            id,
+            version: expected_version + 1,
+            created_at: before.created_at.clone(),
+            updated_at: now,
+            values,
+        };
+        self.write_children(&record).await?;
+        self.audit("update", kind, id, Some(&before), Some(&record))
+            .await?;
+        Ok(record)
+    }
+
+    /// Deletes record `id`, provided it is still at `expected_version` and nothing refers to it.
+    pub async fn delete(
+        &mut self,
+        kind: &'static KindDef,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<(), StoreError> {
+        let before = self.current(kind, id, expected_version).await?;
+        for (other, field) in otkeep_core::kinds::referrers(kind.name) {
+            let sql = format!(
+                "SELECT COUNT(*) FROM {} WHERE {} = $1",
+                other.table, field.name
+            );
+            let n: i64 = sqlx::query(AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?
+                .try_get(0)?;
+            if n > 0 {
+                return Err(StoreError::Referenced(format!(
+                    "{} '{}' cannot be deleted: {n} {} still refer to it ({}); move or delete them first",
+                    kind.label,
+                    before.title(),
+                    if n == 1 {
+                        other.label.to_lowercase()
+                    } else {
+                        other.label_plural.to_lowercase()
+                    },
+                    field.label
+                )));
+            }
+        }
+        for f in kind.fields.iter().filter(|f| f.ty == FieldType::Channels) {
+            let sql = format!("DELETE FROM {}_{} WHERE owner_id = $1", kind.table, f.name);
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let sql = format!("DELETE FROM {} WHERE id = $1 AND version = $2", kind.table);
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *self.tx)
+            .await?;
+        self.audit("delete", kind, id, Some(&before), None).await?;
+        Ok(())
+    }
+
+    /// Reads the record as it is now and refuses if it is missing or at another version.
+    async fn current(
+        &mut self,
+        kind: &'static KindDef,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<Record, StoreError> {
+        let before = get_in(&mut self.tx, kind, id)
+            .await?
+            .ok_or(StoreError::NotFound {
+                kind: kind.name,
+                id,
+            })?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict {
+                kind: kind.name,
+                id,
+                expected: expected_version,
+                current: before.version,
+            });
+        }
+        Ok(before)
+    }
+
+    /// Checks what needs the database: referenced records exist and belong to the right site,
+    /// and unique field sets are not taken by another record.
+    async fn check(
+        &mut self,
+        kind: &'static KindDef,
+        id: Option<i64>,
+        values: &Values,
+    ) -> Result<(), StoreError> {
+        let mut errors = Vec::new();
+        let own_site = match kind.site_field {
+            Some(f) => values.get(f).and_then(Value::as_int),
+            None => None,
+        };
+        for field in kind.fields {
+            let (Some(target_name), Some(target_id)) = (
+                field.ref_kind(),
+                values.get(field.name).and_then(Value::as_int),
+            ) else {
+                continue;
+            };
+            let target = otkeep_core::kind(target_name)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown kind {target_name}")))?;
+            match self.site_of(target, target_id).await? {
+                None => errors.push(FieldError::new(
+                    field.name,
+                    format!("{} #{target_id} does not exist", target.label),
+                )),
+                Some(target_site) => {
+                    let exempt = match field.site_rule {
+                        SiteRule::None => true,
+                        SiteRule::SameSite => false,
+                        SiteRule::SameSiteUnless(flag) => {
+                            values.get(flag).is_some_and(Value::as_bool)
+                        }
+                    };
+                    if !exempt && target_site.is_some() && target_site != own_site {
+                        let hint = match field.site_rule {
+                            SiteRule::SameSiteUnless(flag) => format!(
+                                "; tick '{}' to link zones of different sites",
+                                kind.field(flag).map_or(flag, |f| f.label)
+                            ),
+                            _ => String::new(),
+                        };
+                        errors.push(FieldError::new(
+                            field.name,
+                            format!(
+                                "{} #{target_id} belongs to another site than this {}{hint}",
+                                target.label,
+                                kind.label.to_lowercase()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        for set in kind.unique {
+            let mut clauses = Vec::new();
+            let mut params = Vec::new();
+            for name in *set {
+                let Some(field) = kind.field(name) else {
+                    continue;
+                };
+                let value = values.get(name).unwrap_or(&Value::Null);
+                if value.is_null() {
+                    clauses.clear();
+                    break;
+                }
+                params.extend(field_params(field, value));
+                clauses.push(format!("{name} = ${}", params.len()));
+            }
+            if clauses.is_empty() {
+                continue;
+            }
+            if let Some(id) = id {
+                params.push(Param::Int(Some(id)));
+                clauses.push(format!("id <> ${}", params.len()));
+            }
+            let sql = format!(
+                "SELECT COUNT(*) FROM {} WHERE {}",
+                kind.table,
+                clauses.join(" AND ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for p in &params {
+                query = bind(query, p);
+            }
+            let n: i64 = query.fetch_one(&mut *self.tx).await?.try_get(0)?;
+            if n > 0 {
+                let last = set.last().copied().unwrap_or("");
+                let shown = values.get(last).map(Value::to_text).unwrap_or_default();
+                let scope = if set.len() > 1 { " in this site" } else { "" };
+                errors.push(FieldError::new(
+                    last,
+                    format!(
+                        "another {} already has {} '{shown}'{scope}",
+                        kind.label.to_lowercase(),
+                        kind.field(last).map_or(last, |f| f.label).to_lowercase()
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(errors))
+        }
+    }
+
+    /// `None` if the record does not exist, else `Some(site id)` (`Some(None)` for kinds
+    /// without a site).
+    async fn site_of(
+        &mut self,
+        kind: &'static KindDef,
+        id: i64,
+    ) -> Result<Option<Option<i64>>, StoreError> {
+        if let Some(site) = self.sites.get(&(kind.name, id)) {
+            return Ok(Some(*site));
+        }
+        let column = match kind.site_field {
+            Some(f) => f,
+            None if kind.name == "site" => "id",
+            None => "NULL",
+        };
+        let sql = format!("SELECT {column} FROM {} WHERE id = $1", kind.table);
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let site: Option<i64> = row.try_get(0)?;
+        self.sites.insert((kind.name, id), site);
+        Ok(Some(site))
+    }
+
+    async fn write_children(&mut self, record: &Record) -> Result<(), StoreError> {
+        for f in record
+            .kind
+            .fields
+            .iter()
+            .filter(|f| f.ty == FieldType::Channels)
+        {
+            let table = format!("{}_{}", record.kind.table, f.name);
+            let delete = format!("DELETE FROM {table} WHERE owner_id = $1");
+            sqlx::query(AssertSqlSafe(delete))
+                .bind(record.id)
+                .execute(&mut *self.tx)
+                .await?;
+            let Value::Channels(channels) = record.get(f.name) else {
+                continue;
+            };
+            let insert = format!(
+                "INSERT INTO {table} (owner_id, position, protocol, port, transport, direction) VALUES ($1, $2, $3, $4, $5, $6)"
+            );
+            for (i, c) in channels.iter().enumerate() {
+                sqlx::query(AssertSqlSafe(insert.clone()))
+                    .bind(record.id)
+                    .bind(i as i64)
+                    .bind(c.protocol.clone())
+                    .bind(c.port.map(i64::from))
+                    .bind(c.transport.clone())
+                    .bind(c.direction.clone())
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn audit(
+        &mut self,
+        action: &str,
+        kind: &KindDef,
+        id: i64,
+        before: Option<&Record>,
+        after: Option<&Record>,
+    ) -> Result<(), StoreError> {
+        let mut event = AuditEvent {
+            seq: self.seq + 1,
+            at: crate::now(),
+            actor: self.actor.clone(),
+            action: action.to_string(),
+            kind: kind.name.to_string(),
+            record_id: Some(id),
+            before: before.map(|r| r.to_json().to_string()),
+            after: after.map(|r| r.to_json().to_string()),
+            reason: self.reason.clone(),
+            prev_hash: self.head.clone(),
+            hash: String::new(),
+        };
+        event.hash = event.compute_hash();
+        audit::append(&mut self.tx, &event).await?;
+        self.seq = event.seq;
+        self.head = event.hash;
+        Ok(())
+    }
+}

@@ -1,0 +1,572 @@
+//! The store's behaviour, run against SQLite and against PostgreSQL (see `testing`).
+
+use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
+use otkeep_core::value::{values_from_json, values_from_text};
+use otkeep_core::{KindDef, Value, Values};
+use otkeep_store::{Backend, ListQuery, SortOrder, Store, StoreError};
+use serde_json::json;
+use sqlx::AssertSqlSafe;
+use std::collections::BTreeMap;
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = otkeep_store::testing::TestDb::sqlite();
+                    let store = db.open().await.expect("open sqlite");
+                    super::$name(&store).await;
+                    db.cleanup(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = otkeep_store::testing::TestDb::postgres().await else { return };
+                    let store = db.open().await.expect("open postgres");
+                    super::$name(&store).await;
+                    db.cleanup(store).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    records_round_trip_with_typed_fields,
+    references_must_exist_and_stay_within_the_site,
+    stale_edits_are_refused,
+    names_are_unique_within_a_site,
+    every_change_is_audited_and_the_chain_verifies,
+    tampering_with_the_audit_trail_is_detected,
+    a_removed_audit_event_is_detected,
+    referenced_records_cannot_be_deleted,
+    lists_filter_search_sort_and_paginate,
+    an_uncommitted_transaction_leaves_nothing,
+    migrations_are_idempotent,
+);
+
+fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
+    match values_from_json(kind, &json) {
+        Ok(v) => v,
+        Err(e) => panic!("fixture for {} invalid: {e:?}", kind.name),
+    }
+}
+
+struct Fixture {
+    site: i64,
+    other_site: i64,
+    control: i64,
+    dmz: i64,
+    other_zone: i64,
+}
+
+async fn fixture(store: &Store) -> Fixture {
+    let mut tx = store
+        .begin_write("alice", Some("initial load"))
+        .await
+        .unwrap();
+    let site = tx
+        .create(
+            &SITE_KIND,
+            vals(
+                &SITE_KIND,
+                json!({"code": "fra1", "name": "Frankfurt", "time_zone": "Europe/Berlin"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let other = tx
+        .create(
+            &SITE_KIND,
+            vals(
+                &SITE_KIND,
+                json!({"code": "KAL1", "name": "Kalamazoo", "time_zone": "America/Detroit"}),
+            ),
+        )
+        .await
+        .unwrap();
+    let zone = |site: i64, name: &str| {
+        vals(
+            &ZONE_KIND,
+            json!({"site_id": site, "name": name, "purdue_level": "l1", "sl_t": [2,2,3,1,2,1,2], "owner": "OT lead"}),
+        )
+    };
+    let control = tx
+        .create(&ZONE_KIND, zone(site.id, "Control"))
+        .await
+        .unwrap();
+    let dmz = tx.create(&ZONE_KIND, zone(site.id, "DMZ")).await.unwrap();
+    let other_zone = tx
+        .create(&ZONE_KIND, zone(other.id, "Control"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    Fixture {
+        site: site.id,
+        other_site: other.id,
+        control: control.id,
+        dmz: dmz.id,
+        other_zone: other_zone.id,
+    }
+}
+
+fn asset(site: i64, zone: i64, name: &str) -> Values {
+    vals(
+        &ASSET_KIND,
+        json!({
+            "site_id": site, "zone_id": zone, "name": name, "asset_type": "plc",
+            "vendor": "Siemens", "model": "S7-1516-3 PN/DP", "firmware_version": "V2.9.4",
+            "ip_addresses": "10.1.2.3", "criticality": "high", "owner": "M. Keller",
+            "lifecycle": "operational"
+        }),
+    )
+}
+
+fn invalid_fields(err: StoreError) -> Vec<String> {
+    match err {
+        StoreError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected a validation error, got {other}"),
+    }
+}
+
+async fn records_round_trip_with_typed_fields(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let conduit = tx
+        .create(
+            &CONDUIT_KIND,
+            vals(
+                &CONDUIT_KIND,
+                json!({
+                    "site_id": f.site, "name": "DMZ to control", "zone_a_id": f.dmz, "zone_b_id": f.control,
+                    "channels": [
+                        {"protocol": "OPC UA", "port": 4840, "transport": "tcp", "direction": "a_to_b"},
+                        {"protocol": "PROFINET RT", "transport": "l2", "direction": "both"}
+                    ],
+                    "sl_t": [3,3,2,2,3,1,2], "owner": "OT lead"
+                }),
+            ),
+        )
+        .await
+        .unwrap();
+    let a = tx
+        .create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let read = store.get(&CONDUIT_KIND, conduit.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.values, conduit.values,
+        "conduit with channels and SL-T round-trips"
+    );
+    assert_eq!(read.version, 1);
+    assert_eq!(
+        read.get("channels").to_text(),
+        "OPC UA 4840/tcp a_to_b; PROFINET RT l2 both"
+    );
+    let zone = store.get(&ZONE_KIND, f.control).await.unwrap().unwrap();
+    assert_eq!(zone.get("sl_t").to_json(), json!([2, 2, 3, 1, 2, 1, 2]));
+    let site = store.get(&SITE_KIND, f.site).await.unwrap().unwrap();
+    assert_eq!(
+        site.get("code"),
+        &Value::Text("FRA1".into()),
+        "codes are stored upper-case"
+    );
+    let read = store.get(&ASSET_KIND, a.id).await.unwrap().unwrap();
+    assert_eq!(read.values, a.values);
+    assert!(store.get(&ASSET_KIND, 999_999).await.unwrap().is_none());
+}
+
+async fn references_must_exist_and_stay_within_the_site(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let err = tx
+        .create(&ASSET_KIND, asset(f.site, f.other_zone, "PLC-X"))
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_fields(err), ["zone_id"]);
+    let err = tx
+        .create(&ASSET_KIND, asset(f.site, 424_242, "PLC-Y"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+
+    let conduit = |cross: bool| {
+        vals(
+            &CONDUIT_KIND,
+            json!({"site_id": f.site, "name": format!("to KAL {cross}"), "zone_a_id": f.control,
+                   "zone_b_id": f.other_zone, "cross_site": cross, "owner": "x"}),
+        )
+    };
+    let err = tx.create(&CONDUIT_KIND, conduit(false)).await.unwrap_err();
+    assert_eq!(invalid_fields(err), ["zone_b_id"]);
+    // Named explicitly as a cross-site link, it is accepted.
+    tx.create(&CONDUIT_KIND, conduit(true)).await.unwrap();
+    // Zone A must always be of the conduit's own site.
+    let err = tx
+        .create(
+            &CONDUIT_KIND,
+            vals(
+                &CONDUIT_KIND,
+                json!({"site_id": f.other_site, "name": "c", "zone_a_id": f.control,
+                       "zone_b_id": f.other_zone, "cross_site": true, "owner": "x"}),
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_fields(err), ["zone_a_id"]);
+    tx.commit().await.unwrap();
+}
+
+async fn stale_edits_are_refused(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let a = tx
+        .create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Alice and Bob both open version 1; Alice saves first.
+    let mut alice = a.values.clone();
+    alice.insert("firmware_version", Value::Text("V3.0.1".into()));
+    let mut tx = store
+        .begin_write("alice", Some("firmware update"))
+        .await
+        .unwrap();
+    let saved = tx.update(&ASSET_KIND, a.id, 1, alice).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(saved.version, 2);
+
+    let mut bob = a.values.clone();
+    bob.insert("location", Value::Text("Cabinet 4".into()));
+    let mut tx = store.begin_write("bob", None).await.unwrap();
+    match tx.update(&ASSET_KIND, a.id, 1, bob).await {
+        Err(StoreError::Conflict {
+            current: 2,
+            expected: 1,
+            ..
+        }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    drop(tx);
+    let now = store.get(&ASSET_KIND, a.id).await.unwrap().unwrap();
+    assert_eq!(
+        now.get("firmware_version").to_text(),
+        "V3.0.1",
+        "Alice's edit is kept"
+    );
+    assert!(
+        now.get("location").is_null(),
+        "Bob's stale edit was not applied"
+    );
+
+    let mut tx = store.begin_write("bob", None).await.unwrap();
+    assert!(matches!(
+        tx.delete(&ASSET_KIND, a.id, 1).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        tx.update(&ASSET_KIND, 777_777, 1, a.values.clone()).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn names_are_unique_within_a_site(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let first = tx
+        .create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    let err = tx
+        .create(&ASSET_KIND, asset(f.site, f.dmz, "PLC-01"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("already has name 'PLC-01' in this site"),
+        "{err}"
+    );
+    // The same name in another site is fine, and saving a record under its own name too.
+    tx.create(&ASSET_KIND, asset(f.other_site, f.other_zone, "PLC-01"))
+        .await
+        .unwrap();
+    tx.update(&ASSET_KIND, first.id, 1, first.values.clone())
+        .await
+        .unwrap();
+    let err = tx
+        .create(
+            &SITE_KIND,
+            vals(
+                &SITE_KIND,
+                json!({"code": "FRA1", "name": "again", "time_zone": "UTC"}),
+            ),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_fields(err), ["code"]);
+    tx.commit().await.unwrap();
+}
+
+async fn every_change_is_audited_and_the_chain_verifies(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store
+        .begin_write("alice", Some("commissioning"))
+        .await
+        .unwrap();
+    let a = tx
+        .create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    let mut changed = a.values.clone();
+    changed.insert("criticality", Value::Text("critical".into()));
+    let a2 = tx.update(&ASSET_KIND, a.id, 1, changed).await.unwrap();
+    tx.delete(&ASSET_KIND, a.id, a2.version).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let history = store.history("asset", a.id).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "update", "delete"]);
+    assert!(history.iter().all(|e| e.actor == "alice"));
+    assert_eq!(history[1].reason.as_deref(), Some("commissioning"));
+    let changes = history[1].changes();
+    assert_eq!(
+        changes.len(),
+        1,
+        "only the criticality changed: {changes:?}"
+    );
+    assert_eq!(changes[0].field, "criticality");
+    assert_eq!(changes[0].before, json!("high"));
+    assert_eq!(changes[0].after, json!("critical"));
+    assert!(history[0].before.is_none() && history[2].after.is_none());
+
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.broken, None);
+    assert_eq!(report.checked, 5 + 3, "5 fixture records + 3 asset events");
+    assert_eq!(report.head, history[2].hash);
+}
+
+async fn drop_audit_triggers(store: &Store) {
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "DROP TRIGGER audit_event_no_update; DROP TRIGGER audit_event_no_delete;"
+        }
+        Backend::Postgres => "DROP TRIGGER audit_event_no_update ON audit_event;",
+    };
+    sqlx::raw_sql(sql).execute(store.pool()).await.unwrap();
+}
+
+async fn tampering_with_the_audit_trail_is_detected(store: &Store) {
+    fixture(store).await;
+    // The trail refuses ordinary updates.
+    let refused = sqlx::query("UPDATE audit_event SET actor = 'mallory' WHERE seq = 3")
+        .execute(store.pool())
+        .await;
+    assert!(refused.is_err(), "append-only trigger must refuse updates");
+
+    // Someone with direct database access removes the guard and rewrites event 3.
+    drop_audit_triggers(store).await;
+    sqlx::query(AssertSqlSafe(
+        "UPDATE audit_event SET after_json = REPLACE(after_json, 'OT lead', 'Mallory') WHERE seq = 3",
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    let (seq, why) = report.broken.expect("tampering must be detected");
+    assert_eq!(seq, 3);
+    assert!(why.contains("altered"), "{why}");
+    assert_eq!(report.checked, 2);
+}
+
+async fn a_removed_audit_event_is_detected(store: &Store) {
+    fixture(store).await;
+    drop_audit_triggers(store).await;
+    sqlx::query("DELETE FROM audit_event WHERE seq = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    let (seq, why) = report.broken.expect("a gap must be detected");
+    assert_eq!(seq, 2);
+    assert!(why.contains("missing"), "{why}");
+}
+
+async fn referenced_records_cannot_be_deleted(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    tx.create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    let err = tx.delete(&ZONE_KIND, f.control, 1).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Referenced(m) if m.contains("1 asset still refer")),
+        "{err}"
+    );
+    tx.delete(&ZONE_KIND, f.dmz, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.get(&ZONE_KIND, f.dmz).await.unwrap().is_none());
+}
+
+async fn lists_filter_search_sort_and_paginate(store: &Store) {
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    for i in 0..30 {
+        let mut v = asset(
+            f.site,
+            if i % 2 == 0 { f.control } else { f.dmz },
+            &format!("A-{i:02}"),
+        );
+        if i % 3 == 0 {
+            v.insert("asset_type", Value::Text("hmi".into()));
+            v.insert("vendor", Value::Text("Rockwell 100%_special".into()));
+        }
+        tx.create(&ASSET_KIND, v).await.unwrap();
+    }
+    tx.create(&ASSET_KIND, asset(f.other_site, f.other_zone, "B-01"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let all = store
+        .list(&ASSET_KIND, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(all.total, 31);
+    assert_eq!(all.records.first().map(|r| r.title()), Some("A-00".into()));
+
+    let mut q = ListQuery::default();
+    q.filters.insert("asset_type", Value::Text("hmi".into()));
+    q.filters.insert("site_id", Value::Int(f.site));
+    let hmis = store.list(&ASSET_KIND, &q).await.unwrap();
+    assert_eq!(hmis.total, 10);
+    assert!(
+        hmis.records
+            .iter()
+            .all(|r| r.get("asset_type").to_text() == "hmi")
+    );
+
+    // Free text is case-insensitive and treats % and _ literally.
+    let q = ListQuery {
+        text: Some("100%_SPECIAL".into()),
+        ..ListQuery::default()
+    };
+    assert_eq!(store.list(&ASSET_KIND, &q).await.unwrap().total, 10);
+    let q = ListQuery {
+        text: Some("%".into()),
+        ..ListQuery::default()
+    };
+    assert_eq!(store.list(&ASSET_KIND, &q).await.unwrap().total, 10);
+
+    // Sorting by a reference sorts by the referenced title; pages do not overlap.
+    let q = ListQuery {
+        sort: Some("zone_id"),
+        order: SortOrder::Desc,
+        per_page: 20,
+        ..ListQuery::default()
+    };
+    let p1 = store.list(&ASSET_KIND, &q).await.unwrap();
+    assert_eq!(
+        p1.records[0].get("zone_id").as_int(),
+        Some(f.dmz),
+        "DMZ sorts after Control"
+    );
+    let p2 = store
+        .list(
+            &ASSET_KIND,
+            &ListQuery {
+                page: 2,
+                ..q.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (p1.records.len(), p2.records.len(), p1.pages()),
+        (20, 11, 2)
+    );
+    let ids: std::collections::HashSet<i64> =
+        p1.records.iter().chain(&p2.records).map(|r| r.id).collect();
+    assert_eq!(ids.len(), 31);
+
+    // Site scope (authorization) restricts lists, even with no other filter.
+    let q = ListQuery {
+        sites: Some(vec![f.other_site]),
+        ..ListQuery::default()
+    };
+    let scoped = store.list(&ASSET_KIND, &q).await.unwrap();
+    assert_eq!(scoped.total, 1);
+    let q = ListQuery {
+        sites: Some(vec![]),
+        ..ListQuery::default()
+    };
+    assert_eq!(store.list(&SITE_KIND, &q).await.unwrap().total, 0);
+
+    let counts = store.count_by_site(&ASSET_KIND).await.unwrap();
+    assert_eq!(counts.get(&f.site), Some(&30));
+    let by_type = store
+        .count_by_field(&ASSET_KIND, "asset_type", Some(&[f.site]))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_type,
+        vec![("hmi".to_string(), 10), ("plc".to_string(), 20)]
+    );
+    assert_eq!(
+        store
+            .find_id(&ZONE_KIND, "name", "DMZ", Some(f.site))
+            .await
+            .unwrap(),
+        Some(f.dmz)
+    );
+}
+
+async fn an_uncommitted_transaction_leaves_nothing(store: &Store) {
+    let f = fixture(store).await;
+    let before = store.verify_audit().await.unwrap();
+    {
+        let mut tx = store.begin_write("alice", None).await.unwrap();
+        tx.create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+            .await
+            .unwrap();
+        // dropped without commit
+    }
+    let list = store
+        .list(&ASSET_KIND, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(list.total, 0);
+    assert_eq!(store.verify_audit().await.unwrap(), before);
+    // And the next write continues the chain cleanly.
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    tx.create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.verify_audit().await.unwrap().broken, None);
+}
+
+async fn migrations_are_idempotent(store: &Store) {
+    let applied = otkeep_store::migrate::migrate(store.pool(), store.backend())
+        .await
+        .unwrap();
+    assert!(applied.is_empty());
+    // Form-style text input produces the same values as JSON input.
+    let input: BTreeMap<String, String> = [("code", "x1"), ("name", "X"), ("time_zone", "UTC")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(
+        values_from_text(&SITE_KIND, &input).unwrap(),
+        vals(
+            &SITE_KIND,
+            json!({"code": "X1", "name": "X", "time_zone": "UTC"})
+        )
+    );
+}
