@@ -46,7 +46,7 @@ impl SlVector {
             .trim_start_matches("SL-T")
             .trim_start_matches("SL");
         let parts: Vec<&str> = cleaned
-            .split(|c: char| c == ',' || c == ' ' || c == '-' || c == '/' || c == ';')
+            .split([',', ' ', '-', '/', ';'])
             .filter(|p| !p.is_empty())
             .collect();
         let levels: Vec<u8> = parts

@@ -1,1 +1,13 @@
-//! placeholder
+//! Parsers and importers of otkeep: outside data in, through the store's one write path.
+//!
+//! Importers are total: any input, however malformed, ends in either a complete import or an
+//! error naming the file, the line and the field, never in a panic or a partial import.
+//!
+//! - [`csv_import`]: CSV import of any kind of record (the CLI uses it for asset inventories).
+//!   It reads what spreadsheet programs write (BOM, `;` or `,` separators, headers by label
+//!   or field name), resolves references given by title (site code, zone name), checks every
+//!   row and imports all rows in one audited transaction, or nothing.
+
+pub mod csv_import;
+
+pub use csv_import::{ImportError, ImportReport, RowError, import_csv};

@@ -1,1 +1,398 @@
-fn main() {}
+//! The `otkeep` command: serve the web UI and API, load the demo organization, import and export
+//! records, verify the audit trail, apply migrations.
+//!
+//! Every setting is a flag with an `OTKEEP_…` environment variable behind it (flags win).
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use otkeep_core::KindDef;
+use otkeep_store::{ListQuery, Store};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "otkeep",
+    version,
+    about = "The system of record for an IEC 62443-aligned OT security program"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Log as JSON lines (for log collectors) instead of human-readable text.
+    #[arg(long, global = true, env = "OTKEEP_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Database URL: postgres://USER@HOST/DB for PostgreSQL, or sqlite://PATH. Default: the
+    /// SQLite database in --data-dir.
+    #[arg(long, global = true, env = "OTKEEP_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Folder for the embedded SQLite database (created on first run).
+    #[arg(
+        long,
+        global = true,
+        env = "OTKEEP_DATA_DIR",
+        default_value = "otkeep-data"
+    )]
+    data_dir: PathBuf,
+}
+
+impl DbArgs {
+    async fn open(&self) -> Result<Store> {
+        let store = match &self.database_url {
+            Some(url) => Store::open(url).await,
+            None => Store::open_data_dir(&self.data_dir).await,
+        };
+        store.with_context(|| match &self.database_url {
+            Some(url) => format!("cannot open database {}", redact(url)),
+            None => format!("cannot open database in {}", self.data_dir.display()),
+        })
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web UI and JSON API.
+    Serve(ServeArgs),
+    /// Load the demo organization (deterministic; existing demo sites are skipped).
+    Demo(DemoArgs),
+    /// Import records from a CSV file (one transaction: all rows or none).
+    Import {
+        kind: KindArg,
+        file: PathBuf,
+        /// Code of the site the rows belong to (or give a Site column in the file).
+        #[arg(long)]
+        site: Option<String>,
+        /// Name recorded as the actor in the audit trail.
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "admin")]
+        operator: String,
+    },
+    /// Export records as CSV (UTF-8 with BOM, opens in Excel).
+    Export {
+        kind: KindArg,
+        /// Only records of this site (code).
+        #[arg(long)]
+        site: Option<String>,
+        /// Output file; standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Recompute the audit trail's hash chain and report the first broken link.
+    VerifyAudit,
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "OTKEEP_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Load the demo organization first if the database has no sites.
+    #[arg(long, env = "OTKEEP_DEMO")]
+    demo: bool,
+    /// Name the server acts as (sign-in arrives with accounts; until then one operator).
+    #[arg(long, env = "OTKEEP_OPERATOR", default_value = "admin")]
+    operator: String,
+    /// Serve read-only: every change is refused (e.g. for an auditor's copy).
+    #[arg(long, env = "OTKEEP_READ_ONLY")]
+    read_only: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Number of sites.
+    #[arg(long, default_value_t = 2)]
+    sites: usize,
+    /// Assets per site.
+    #[arg(long, default_value_t = 200)]
+    assets_per_site: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Sites,
+    Zones,
+    Conduits,
+    Assets,
+}
+
+impl KindArg {
+    fn kind(self) -> &'static KindDef {
+        use otkeep_core::kinds::*;
+        match self {
+            KindArg::Sites => &SITE_KIND,
+            KindArg::Zones => &ZONE_KIND,
+            KindArg::Conduits => &CONDUIT_KIND,
+            KindArg::Assets => &ASSET_KIND,
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OTKEEP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    match run(cli).await {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.db, args).await,
+        Command::Demo(args) => {
+            let store = cli.db.open().await?;
+            load_demo(&store, args.sites, args.assets_per_site).await?;
+            Ok(0)
+        }
+        Command::Import {
+            kind,
+            file,
+            site,
+            operator,
+        } => {
+            let store = cli.db.open().await?;
+            import(&store, kind.kind(), &file, site.as_deref(), &operator).await
+        }
+        Command::Export { kind, site, output } => {
+            let store = cli.db.open().await?;
+            export(&store, kind.kind(), site.as_deref(), output).await?;
+            Ok(0)
+        }
+        Command::VerifyAudit => {
+            let store = cli.db.open().await?;
+            let started = Instant::now();
+            let report = store.verify_audit().await?;
+            match report.broken {
+                None => {
+                    println!(
+                        "audit trail intact: {} events verified in {:.1?}; head hash {}",
+                        report.checked,
+                        started.elapsed(),
+                        report.head
+                    );
+                    Ok(0)
+                }
+                Some((seq, why)) => {
+                    println!(
+                        "AUDIT TRAIL BROKEN at event {seq}: {why}. {} events before it verified.",
+                        report.checked
+                    );
+                    Ok(2)
+                }
+            }
+        }
+        Command::Migrate => {
+            let store = cli.db.open().await?;
+            println!(
+                "database is at schema version {}",
+                otkeep_store::migrate::MIGRATIONS.len()
+            );
+            store.close().await;
+            Ok(0)
+        }
+    }
+}
+
+async fn load_demo(store: &Store, sites: usize, assets: usize) -> Result<()> {
+    let total = (sites * assets) as u64;
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} assets, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("loading demo");
+    let started = Instant::now();
+    let done = store
+        .load_demo(sites, assets, "demo", &mut |n| bar.set_position(n))
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "demo: {} sites created ({} already present), {} assets, in {:.1?}",
+        done.sites_created,
+        done.sites_skipped,
+        done.assets_created,
+        started.elapsed()
+    );
+    Ok(())
+}
+
+async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
+    let store = db.open().await?;
+    if args.demo {
+        let sites = store
+            .list(
+                &otkeep_core::kinds::SITE_KIND,
+                &ListQuery {
+                    per_page: 1,
+                    ..ListQuery::default()
+                },
+            )
+            .await?;
+        if sites.total == 0 {
+            load_demo(&store, 2, 200).await?;
+        } else {
+            println!("the database already has sites; demo not loaded");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let operator = if args.read_only {
+        otkeep_web::Operator::read_only(&args.operator)
+    } else {
+        otkeep_web::Operator::admin(&args.operator)
+    };
+    let state = otkeep_web::AppState::new(Arc::new(store), operator);
+    println!("otkeep is running: open http://{addr}/  (Ctrl-C stops it)");
+    otkeep_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(0)
+}
+
+async fn site_id(store: &Store, code: &str) -> Result<i64> {
+    match store
+        .find_id(
+            &otkeep_core::kinds::SITE_KIND,
+            "code",
+            &code.to_ascii_uppercase(),
+            None,
+        )
+        .await?
+    {
+        Some(id) => Ok(id),
+        None => bail!("there is no site with code '{code}'"),
+    }
+}
+
+async fn import(
+    store: &Store,
+    kind: &'static KindDef,
+    file: &PathBuf,
+    site: Option<&str>,
+    operator: &str,
+) -> Result<i32> {
+    let reader =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let name = file.display().to_string();
+    let bar = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} importing {pos} rows, {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    // Only shown when an import takes long enough to need it.
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    let started = Instant::now();
+    let result = otkeep_ingest::import_csv(store, kind, reader, &name, site, operator, &mut |n| {
+        if started.elapsed().as_millis() > 500 {
+            bar.set_position(n);
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            println!(
+                "{name}: imported {} {} in {:.1?}",
+                report.created,
+                kind.label_plural.to_lowercase(),
+                started.elapsed()
+            );
+            Ok(0)
+        }
+        Err(otkeep_ingest::ImportError::Rejected { file, errors }) => {
+            eprintln!("{file}: nothing imported; {} problem(s):", errors.len());
+            for e in &errors {
+                eprintln!("  {e}");
+            }
+            Ok(2)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn export(
+    store: &Store,
+    kind: &'static KindDef,
+    site: Option<&str>,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    let mut q = ListQuery {
+        per_page: otkeep_store::read::MAX_PER_PAGE,
+        ..ListQuery::default()
+    };
+    if let Some(code) = site {
+        let id = site_id(store, code).await?;
+        q.sites = Some(vec![id]);
+    }
+    let out: Box<dyn Write> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut writer = otkeep_report::CsvWriter::new(kind, out)?;
+    let mut page = 1;
+    let mut n = 0;
+    loop {
+        let p = store.list(kind, &ListQuery { page, ..q.clone() }).await?;
+        let titles = store.ref_titles(kind, &p.records).await?;
+        writer.write(&p.records, &titles)?;
+        n += p.records.len();
+        if page >= p.pages() {
+            break;
+        }
+        page += 1;
+    }
+    writer.finish()?;
+    if let Some(path) = output {
+        eprintln!(
+            "exported {n} {} to {}",
+            kind.label_plural.to_lowercase(),
+            path.display()
+        );
+    }
+    Ok(())
+}

@@ -13,13 +13,15 @@
 
 pub mod audit;
 mod columns;
+mod demo;
 pub mod migrate;
 pub mod read;
 pub mod testing;
 pub mod write;
 
 pub use audit::{AuditEvent, VerifyReport};
-pub use read::{ListQuery, Page, SortOrder};
+pub use demo::DemoLoad;
+pub use read::{ListQuery, Page, RefTitles, SortOrder};
 pub use write::WriteTx;
 
 use otkeep_core::FieldError;

@@ -67,6 +67,9 @@ impl Page {
     }
 }
 
+/// Titles of referenced records, keyed by (kind name, id).
+pub type RefTitles = HashMap<(&'static str, i64), String>;
+
 /// Builds `WHERE` clauses with `$n` parameters (understood by both backends).
 struct Where {
     clauses: Vec<String>,
@@ -269,6 +272,26 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
             .collect()
+    }
+
+    /// Titles of every record that `records` refer to, keyed by (kind name, id): one query per
+    /// reference field.
+    pub async fn ref_titles(
+        &self,
+        kind: &'static KindDef,
+        records: &[Record],
+    ) -> Result<RefTitles, StoreError> {
+        let mut out = RefTitles::new();
+        for field in kind.fields {
+            let Some(target) = field.ref_kind().and_then(otkeep_core::kind) else {
+                continue;
+            };
+            let ids = records.iter().filter_map(|r| r.get(field.name).as_int());
+            for (id, title) in self.titles(target, ids).await? {
+                out.insert((target.name, id), title);
+            }
+        }
+        Ok(out)
     }
 
     /// The id of the record of `kind` whose `field` equals `value` (within `site`, for

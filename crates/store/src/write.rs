@@ -174,6 +174,7 @@ impl<'s> WriteTx<'s> {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let before = self.current(kind, id, expected_version).await?;
+        let mut holders = Vec::new();
         for (other, field) in otkeep_core::kinds::referrers(kind.name) {
             let sql = format!(
                 "SELECT COUNT(*) FROM {} WHERE {} = $1",
@@ -185,18 +186,21 @@ impl<'s> WriteTx<'s> {
                 .await?
                 .try_get(0)?;
             if n > 0 {
-                return Err(StoreError::Referenced(format!(
-                    "{} '{}' cannot be deleted: {n} {} still refer to it ({}); move or delete them first",
-                    kind.label,
-                    before.title(),
-                    if n == 1 {
-                        other.label.to_lowercase()
-                    } else {
-                        other.label_plural.to_lowercase()
-                    },
-                    field.label
-                )));
+                let what = if n == 1 {
+                    other.label
+                } else {
+                    other.label_plural
+                };
+                holders.push(format!("{n} {} ({})", what.to_lowercase(), field.label));
             }
+        }
+        if !holders.is_empty() {
+            return Err(StoreError::Referenced(format!(
+                "{} '{}' cannot be deleted: {} still refer to it; move or delete them first",
+                kind.label,
+                before.title(),
+                holders.join(", ")
+            )));
         }
         for f in kind.fields.iter().filter(|f| f.ty == FieldType::Channels) {
             let sql = format!("DELETE FROM {}_{} WHERE owner_id = $1", kind.table, f.name);

@@ -406,7 +406,7 @@ async fn referenced_records_cannot_be_deleted(store: &Store) {
         .unwrap();
     let err = tx.delete(&ZONE_KIND, f.control, 1).await.unwrap_err();
     assert!(
-        matches!(&err, StoreError::Referenced(m) if m.contains("1 asset still refer")),
+        matches!(&err, StoreError::Referenced(m) if m.contains("1 asset (Zone) still refer")),
         "{err}"
     );
     tx.delete(&ZONE_KIND, f.dmz, 1).await.unwrap();

@@ -1,0 +1,216 @@
+//! The OpenAPI 3.1 document of the JSON API, generated from the kind descriptors so that it
+//! cannot drift from what the generic handlers accept.
+
+use axum::Json;
+use otkeep_core::KINDS;
+use otkeep_core::kind::{Field, FieldType, KindDef};
+use otkeep_core::value::{DIRECTIONS, TRANSPORTS};
+use serde_json::{Map, Value, json};
+
+pub async fn document() -> Json<Value> {
+    Json(build())
+}
+
+fn field_schema(f: &Field) -> Value {
+    let mut s = match f.ty {
+        FieldType::Text { max } | FieldType::Code { max } => {
+            json!({"type": "string", "maxLength": max})
+        }
+        FieldType::LongText => json!({"type": "string"}),
+        FieldType::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        FieldType::Bool => json!({"type": "boolean"}),
+        FieldType::Choice(choices) => {
+            json!({"type": "string", "enum": choices.iter().map(|c| c.key).collect::<Vec<_>>()})
+        }
+        FieldType::Ref(target) => {
+            json!({"type": "integer", "description": format!("id of a {target}")})
+        }
+        FieldType::TimeZone => {
+            json!({"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"})
+        }
+        FieldType::IpList => {
+            json!({"type": "string", "description": "comma-separated IP addresses"})
+        }
+        FieldType::MacList => {
+            json!({"type": "string", "description": "comma-separated MAC addresses"})
+        }
+        FieldType::SlVector => json!({
+            "type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 4},
+            "minItems": 7, "maxItems": 7, "description": "security level per FR1–FR7"
+        }),
+        FieldType::Channels => {
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Channel"}})
+        }
+    };
+    if let Some(obj) = s.as_object_mut() {
+        obj.insert("title".into(), json!(f.label));
+        if !f.help.is_empty() && !obj.contains_key("description") {
+            obj.insert("description".into(), json!(f.help));
+        }
+    }
+    if f.required {
+        s
+    } else {
+        json!({"anyOf": [s, {"type": "null"}]})
+    }
+}
+
+fn kind_schemas(kind: &KindDef, schemas: &mut Map<String, Value>) {
+    let mut props = Map::new();
+    for f in kind.fields {
+        props.insert(f.name.into(), field_schema(f));
+    }
+    let required: Vec<&str> = kind
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .map(|f| f.name)
+        .collect();
+    let input_name = format!("{}Input", kind.label.replace(' ', ""));
+    schemas.insert(
+        input_name.clone(),
+        json!({"type": "object", "properties": props, "required": required, "additionalProperties": false}),
+    );
+    let mut rec_props = props.clone();
+    rec_props.insert("id".into(), json!({"type": "integer"}));
+    rec_props.insert("version".into(), json!({"type": "integer", "description": "increases with every change; send it back with PUT"}));
+    rec_props.insert(
+        "created_at".into(),
+        json!({"type": "string", "format": "date-time"}),
+    );
+    rec_props.insert(
+        "updated_at".into(),
+        json!({"type": "string", "format": "date-time"}),
+    );
+    schemas.insert(
+        kind.label.replace(' ', ""),
+        json!({"type": "object", "properties": rec_props}),
+    );
+}
+
+fn list_parameters(kind: &KindDef) -> Vec<Value> {
+    let mut params = vec![
+        json!({"name": "q", "in": "query", "schema": {"type": "string"}, "description": "free text, case-insensitive substring"}),
+        json!({"name": "sort", "in": "query", "schema": {"type": "string", "enum": kind.fields.iter().filter(|f| f.sortable).map(|f| f.name).collect::<Vec<_>>()}}),
+        json!({"name": "order", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}}),
+        json!({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}),
+        json!({"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": otkeep_store::read::MAX_PER_PAGE}}),
+    ];
+    for f in kind.filter_fields() {
+        params.push(json!({"name": f.name, "in": "query", "schema": {"type": "string"}, "description": format!("filter: {} equals", f.label)}));
+    }
+    params
+}
+
+fn error_responses() -> Value {
+    let err = json!({"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let with = |d: &str| {
+        let mut e = err.clone();
+        if let Some(o) = e.as_object_mut() {
+            o.insert("description".into(), json!(d));
+        }
+        e
+    };
+    json!({
+        "400": with("bad request"),
+        "403": with("not allowed"),
+        "404": with("not found"),
+        "409": with("conflict: stale version, or the record is still referenced"),
+        "422": with("invalid fields"),
+    })
+}
+
+/// The whole document.
+pub fn build() -> Value {
+    let mut schemas = Map::new();
+    schemas.insert(
+        "Error".into(),
+        json!({"type": "object", "properties": {"error": {"type": "object", "properties": {
+            "message": {"type": "string"},
+            "field": {"type": ["string", "null"]},
+            "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}
+        }}}}),
+    );
+    schemas.insert(
+        "Channel".into(),
+        json!({"type": "object", "required": ["protocol"], "properties": {
+            "protocol": {"type": "string"},
+            "port": {"type": ["integer", "null"], "minimum": 1, "maximum": 65535},
+            "transport": {"type": "string", "enum": TRANSPORTS},
+            "direction": {"type": "string", "enum": DIRECTIONS.iter().map(|(k, _)| *k).collect::<Vec<_>>()}
+        }}),
+    );
+    let mut paths = Map::new();
+    for kind in KINDS {
+        kind_schemas(kind, &mut schemas);
+        let name = kind.label.replace(' ', "");
+        let rec = json!({"$ref": format!("#/components/schemas/{name}")});
+        let input = json!({"$ref": format!("#/components/schemas/{name}Input")});
+        let reason = json!({"name": "X-Otkeep-Reason", "in": "header", "schema": {"type": "string"}, "description": "reason recorded in the audit trail"});
+        let id =
+            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+        let errors = error_responses();
+        let merge = |ok: Value| {
+            let mut all = errors.clone();
+            if let (Some(a), Some(o)) = (all.as_object_mut(), ok.as_object()) {
+                for (k, v) in o {
+                    a.insert(k.clone(), v.clone());
+                }
+            }
+            all
+        };
+        paths.insert(
+            format!("/api/v1/{}", kind.plural),
+            json!({
+                "get": {
+                    "summary": format!("List {}", kind.label_plural.to_lowercase()),
+                    "tags": [kind.label_plural],
+                    "parameters": list_parameters(kind),
+                    "responses": merge(json!({"200": {"description": "a page", "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {"items": {"type": "array", "items": rec}, "total": {"type": "integer"},
+                        "page": {"type": "integer"}, "per_page": {"type": "integer"}, "pages": {"type": "integer"}}}}}}}))
+                },
+                "post": {
+                    "summary": format!("Create a {}", kind.label.to_lowercase()),
+                    "tags": [kind.label_plural],
+                    "parameters": [reason],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
+                    "responses": merge(json!({"201": {"description": "created", "content": {"application/json": {"schema": rec}}}}))
+                }
+            }),
+        );
+        let mut put_body = input.clone();
+        if let Some(o) = put_body.as_object_mut() {
+            o.clear();
+            o.insert("allOf".into(), json!([input, {"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}]));
+        }
+        paths.insert(
+            format!("/api/v1/{}/{{id}}", kind.plural),
+            json!({
+                "get": {"summary": format!("Get a {}", kind.label.to_lowercase()), "tags": [kind.label_plural], "parameters": [id],
+                        "responses": merge(json!({"200": {"description": "the record", "content": {"application/json": {"schema": rec}}}}))},
+                "put": {"summary": format!("Replace a {}", kind.label.to_lowercase()), "tags": [kind.label_plural], "parameters": [id, reason],
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": put_body}}},
+                        "responses": merge(json!({"200": {"description": "the record", "content": {"application/json": {"schema": rec}}}}))},
+                "delete": {"summary": format!("Delete a {}", kind.label.to_lowercase()), "tags": [kind.label_plural],
+                        "parameters": [id, reason, {"name": "version", "in": "query", "required": true, "schema": {"type": "integer"}}],
+                        "responses": merge(json!({"204": {"description": "deleted"}}))}
+            }),
+        );
+        paths.insert(
+            format!("/api/v1/{}/{{id}}/history", kind.plural),
+            json!({"get": {"summary": format!("History of a {}", kind.label.to_lowercase()), "tags": [kind.label_plural], "parameters": [id],
+                "responses": merge(json!({"200": {"description": "audit events, oldest first"}}))}}),
+        );
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "otkeep API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Records of an IEC 62443-aligned OT security program. Every change is recorded in a hash-chained audit trail."
+        },
+        "paths": paths,
+        "components": {"schemas": schemas}
+    })
+}

@@ -1,0 +1,1196 @@
+//! Server-rendered pages, generic over kinds: `/{plural}` (list), `/{plural}/new`,
+//! `/{plural}/{id}` (detail), `/{plural}/{id}/edit`, `/{plural}/{id}/history`,
+//! `/{plural}/export.csv`, plus the dashboard and the audit trail.
+
+use crate::AppState;
+use crate::auth::{Denied, Operator, Permission};
+use crate::view::{self, Cell, FormInput, SelectOption, SlCell};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
+use otkeep_core::value::values_from_text;
+use otkeep_core::{FieldError, FieldType, KINDS, KindDef, Record};
+use otkeep_store::{AuditEvent, ListQuery, SortOrder, StoreError};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/audit", get(audit_trail))
+        .route("/{plural}", get(list).post(create))
+        .route("/{plural}/new", get(new_form))
+        .route("/{plural}/export.csv", get(export_csv))
+        .route("/{plural}/{id}", get(detail).post(update))
+        .route("/{plural}/{id}/edit", get(edit_form))
+        .route("/{plural}/{id}/delete", post(delete))
+        .route("/{plural}/{id}/history", get(history))
+}
+
+// ---------------------------------------------------------------- errors and layout
+
+/// An error page.
+pub enum UiError {
+    NotFound(String),
+    Denied(Denied),
+    BadRequest(String),
+    Internal(String),
+}
+
+impl From<StoreError> for UiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => UiError::NotFound(e.to_string()),
+            StoreError::Db(_) | StoreError::Corrupt(_) | StoreError::BadUrl(_) => {
+                tracing::error!(error = %e, "store error");
+                UiError::Internal(e.to_string())
+            }
+            other => UiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<Denied> for UiError {
+    fn from(d: Denied) -> Self {
+        UiError::Denied(d)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Nav,
+    title: String,
+    message: String,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            UiError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
+            UiError::Denied(d) => (StatusCode::FORBIDDEN, "Not allowed", d.0),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Cannot do that", m),
+            UiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", m),
+        };
+        render(
+            status,
+            &ErrorPage {
+                nav: Nav::new(""),
+                title: title.to_string(),
+                message,
+            },
+        )
+    }
+}
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template error");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+fn kind_of(plural: &str) -> Result<&'static KindDef, UiError> {
+    otkeep_core::kind_by_plural(plural)
+        .ok_or_else(|| UiError::NotFound(format!("There is no page '/{plural}'.")))
+}
+
+async fn load(state: &AppState, kind: &'static KindDef, id: i64) -> Result<Record, UiError> {
+    state.store.get(kind, id).await?.ok_or_else(|| {
+        UiError::NotFound(format!(
+            "{} #{id} does not exist (it may have been deleted).",
+            kind.label
+        ))
+    })
+}
+
+/// Left navigation: kinds grouped as the program's documentation is.
+pub struct Nav {
+    pub groups: Vec<NavGroup>,
+}
+
+pub struct NavGroup {
+    pub label: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+impl Nav {
+    fn new(active: &str) -> Nav {
+        let mut groups: Vec<NavGroup> = vec![NavGroup {
+            label: "Overview",
+            items: vec![
+                NavItem {
+                    href: "/".into(),
+                    label: "Dashboard",
+                    active: active == "dashboard",
+                },
+                NavItem {
+                    href: "/audit".into(),
+                    label: "Audit trail",
+                    active: active == "audit",
+                },
+            ],
+        }];
+        for k in KINDS {
+            let item = NavItem {
+                href: format!("/{}", k.plural),
+                label: k.label_plural,
+                active: active == k.plural,
+            };
+            match groups.iter_mut().find(|g| g.label == k.group) {
+                Some(g) => g.items.push(item),
+                None => groups.push(NavGroup {
+                    label: k.group,
+                    items: vec![item],
+                }),
+            }
+        }
+        Nav { groups }
+    }
+}
+
+// ---------------------------------------------------------------- dashboard
+
+struct SiteCard {
+    id: i64,
+    code: String,
+    name: String,
+    time_zone: String,
+    zones: i64,
+    conduits: i64,
+    assets: i64,
+    /// (criticality key, label, count, percent width)
+    criticality: Vec<(String, String, i64, i64)>,
+}
+
+struct EventRow {
+    at: String,
+    actor: String,
+    action: String,
+    kind_label: String,
+    href: Option<String>,
+    title: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    sites: Vec<SiteCard>,
+    total_assets: i64,
+    total_zones: i64,
+    total_conduits: i64,
+    events: Vec<EventRow>,
+}
+
+async fn dashboard(State(state): State<AppState>, op: Operator) -> Result<Response, UiError> {
+    op.require(Permission::Read)?;
+    let store = &state.store;
+    let sites = store
+        .list(
+            &SITE_KIND,
+            &ListQuery {
+                sites: op.sites.clone(),
+                per_page: 500,
+                ..ListQuery::default()
+            },
+        )
+        .await?;
+    let zones = store.count_by_site(&ZONE_KIND).await?;
+    let conduits = store.count_by_site(&CONDUIT_KIND).await?;
+    let assets = store.count_by_site(&ASSET_KIND).await?;
+    let mut cards = Vec::new();
+    for s in &sites.records {
+        let n_assets = assets.get(&s.id).copied().unwrap_or(0);
+        let by_crit = store
+            .count_by_field(&ASSET_KIND, "criticality", Some(&[s.id]))
+            .await?;
+        let crit_field = ASSET_KIND.field("criticality");
+        let criticality = otkeep_core::kinds::CRITICALITY
+            .iter()
+            .rev()
+            .map(|c| {
+                let n = by_crit
+                    .iter()
+                    .find(|(k, _)| k == c.key)
+                    .map_or(0, |(_, n)| *n);
+                let pct = if n_assets > 0 { n * 100 / n_assets } else { 0 };
+                (
+                    c.key.to_string(),
+                    crit_field.map_or(c.label, |_| c.label).to_string(),
+                    n,
+                    pct,
+                )
+            })
+            .collect();
+        cards.push(SiteCard {
+            id: s.id,
+            code: s.get("code").to_text(),
+            name: s.get("name").to_text(),
+            time_zone: s.get("time_zone").to_text(),
+            zones: zones.get(&s.id).copied().unwrap_or(0),
+            conduits: conduits.get(&s.id).copied().unwrap_or(0),
+            assets: n_assets,
+            criticality,
+        });
+    }
+    let events = store.recent_events(12).await?;
+    let page = DashboardPage {
+        nav: Nav::new("dashboard"),
+        total_assets: cards.iter().map(|c| c.assets).sum(),
+        total_zones: cards.iter().map(|c| c.zones).sum(),
+        total_conduits: cards.iter().map(|c| c.conduits).sum(),
+        sites: cards,
+        events: events.iter().map(|e| event_row(e, None)).collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn event_row(e: &AuditEvent, tz: Option<&str>) -> EventRow {
+    let kind = otkeep_core::kind(&e.kind);
+    let title = e
+        .after
+        .as_deref()
+        .or(e.before.as_deref())
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .and_then(|v| {
+            let field = kind.map_or("name", |k| k.title_field);
+            v.get(field).and_then(|t| t.as_str()).map(str::to_string)
+        })
+        .unwrap_or_default();
+    EventRow {
+        at: local_time(&e.at, tz),
+        actor: e.actor.clone(),
+        action: e.action.clone(),
+        kind_label: kind.map_or(e.kind.clone(), |k| k.label.to_string()),
+        href: match (kind, e.record_id, e.action.as_str()) {
+            (Some(k), Some(id), a) if a != "delete" => Some(format!("/{}/{id}", k.plural)),
+            _ => None,
+        },
+        title,
+        reason: e.reason.clone().unwrap_or_default(),
+    }
+}
+
+/// A stored UTC time shown in a time zone (UTC when none is known).
+fn local_time(utc: &str, tz: Option<&str>) -> String {
+    let Ok(ts) = utc.parse::<jiff::Timestamp>() else {
+        return utc.to_string();
+    };
+    let zone = tz
+        .and_then(|t| jiff::tz::TimeZone::get(t).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    ts.to_zoned(zone)
+        .strftime("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
+// ---------------------------------------------------------------- list
+
+struct FilterView {
+    name: &'static str,
+    label: &'static str,
+    options: Vec<SelectOption>,
+    hint: String,
+}
+
+struct ColumnView {
+    label: &'static str,
+    href: Option<String>,
+    /// "▲", "▼" or "".
+    arrow: &'static str,
+}
+
+struct RowView {
+    href: String,
+    title: String,
+    cells: Vec<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    nav: Nav,
+    kind: &'static KindDef,
+    filters: Vec<FilterView>,
+    text: String,
+    columns: Vec<ColumnView>,
+    rows: Vec<RowView>,
+    total: i64,
+    page: u32,
+    pages: u32,
+    first: i64,
+    last: i64,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    first_href: Option<String>,
+    last_href: Option<String>,
+    export_href: String,
+    new_href: String,
+    filtered: bool,
+    can_write: bool,
+    error: Option<String>,
+}
+
+/// The URL of the list with `params` changed by `set` (empty values removed).
+fn list_href(plural: &str, params: &[(String, String)], set: &[(&str, String)]) -> String {
+    let mut kept: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+        .cloned()
+        .collect();
+    kept.extend(set.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    kept.retain(|(_, v)| !v.is_empty());
+    if kept.is_empty() {
+        format!("/{plural}")
+    } else {
+        let query = kept
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        format!("/{plural}?{query}")
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Options for a reference select: every site, or the zones of one site (grouped by site
+/// when no site is chosen), at most 2,000.
+async fn ref_options(
+    state: &AppState,
+    op: &Operator,
+    target: &'static KindDef,
+    site: Option<i64>,
+) -> Result<Vec<SelectOption>, StoreError> {
+    let sites = match (site, &op.sites) {
+        (Some(s), _) => Some(vec![s]),
+        (None, scope) => scope.clone(),
+    };
+    let q = ListQuery {
+        sites,
+        per_page: 500,
+        ..ListQuery::default()
+    };
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = state
+            .store
+            .list(target, &ListQuery { page, ..q.clone() })
+            .await?;
+        let titles = state.store.ref_titles(target, &p.records).await?;
+        for r in &p.records {
+            let group = match target.site_field {
+                Some(sf) if site.is_none() => r
+                    .get(sf)
+                    .as_int()
+                    .and_then(|s| titles.get(&("site", s)).cloned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            out.push(SelectOption {
+                value: r.id.to_string(),
+                label: r.title(),
+                selected: false,
+                group,
+            });
+        }
+        if page >= p.pages() || out.len() >= 2000 {
+            break;
+        }
+        page += 1;
+    }
+    out.sort_by(|a, b| a.group.cmp(&b.group).then(a.label.cmp(&b.label)));
+    Ok(out)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(plural): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Read)?;
+    let kind = kind_of(&plural)?;
+    let (mut q, error) = match view::list_query(kind, &params, false) {
+        Ok(q) => (q, None),
+        Err(e) => (ListQuery::default(), Some(format!("Filter ignored: {e}"))),
+    };
+    q.sites = op.sites.clone();
+    let page = state.store.list(kind, &q).await?;
+    let titles = state.store.ref_titles(kind, &page.records).await?;
+
+    let chosen_site = kind
+        .site_field
+        .and_then(|sf| q.filters.get(sf))
+        .and_then(|v| v.as_int());
+    let mut filters = Vec::new();
+    for f in kind.filter_fields() {
+        let current = q
+            .filters
+            .get(f.name)
+            .map(|v| v.to_text())
+            .unwrap_or_default();
+        let (options, hint) = match f.ty {
+            FieldType::Choice(choices) => (
+                choices
+                    .iter()
+                    .map(|c| SelectOption {
+                        value: c.key.to_string(),
+                        label: c.label.to_string(),
+                        selected: c.key == current,
+                        group: String::new(),
+                    })
+                    .collect(),
+                String::new(),
+            ),
+            FieldType::Bool => (
+                [("yes", "Yes"), ("no", "No")]
+                    .iter()
+                    .map(|(v, l)| SelectOption {
+                        value: v.to_string(),
+                        label: l.to_string(),
+                        selected: q
+                            .filters
+                            .get(f.name)
+                            .is_some_and(|x| x.as_bool() == (*v == "yes")),
+                        group: String::new(),
+                    })
+                    .collect(),
+                String::new(),
+            ),
+            FieldType::Ref(target_name) => {
+                let Some(target) = otkeep_core::kind(target_name) else {
+                    continue;
+                };
+                if target.is_site_scoped() && chosen_site.is_none() {
+                    (Vec::new(), "choose a site first".to_string())
+                } else {
+                    let mut opts = ref_options(&state, &op, target, chosen_site).await?;
+                    for o in &mut opts {
+                        o.selected = o.value == current;
+                    }
+                    (opts, String::new())
+                }
+            }
+            _ => continue,
+        };
+        filters.push(FilterView {
+            name: f.name,
+            label: f.label,
+            options,
+            hint,
+        });
+    }
+
+    let sort = q.sort.unwrap_or(kind.default_sort);
+    let columns = std::iter::once(kind.field(kind.title_field))
+        .flatten()
+        .chain(kind.list_fields().filter(|f| f.name != kind.title_field))
+        .map(|f| {
+            let sorted = f.name == sort;
+            let next = if sorted && q.order == SortOrder::Asc {
+                "desc"
+            } else {
+                "asc"
+            };
+            ColumnView {
+                label: f.label,
+                href: f.sortable.then(|| {
+                    list_href(
+                        &plural,
+                        &params,
+                        &[
+                            ("sort", f.name.to_string()),
+                            ("order", next.to_string()),
+                            ("page", String::new()),
+                        ],
+                    )
+                }),
+                arrow: match (sorted, q.order) {
+                    (false, _) => "",
+                    (true, SortOrder::Asc) => "▲",
+                    (true, SortOrder::Desc) => "▼",
+                },
+            }
+        })
+        .collect();
+    let shown: Vec<&'static otkeep_core::Field> = std::iter::once(kind.field(kind.title_field))
+        .flatten()
+        .chain(kind.list_fields().filter(|f| f.name != kind.title_field))
+        .collect();
+    let rows = page
+        .records
+        .iter()
+        .map(|r| RowView {
+            href: format!("/{plural}/{}", r.id),
+            title: r.title(),
+            cells: shown
+                .iter()
+                .skip(1)
+                .map(|f| view::cell(f, r.get(f.name), &titles))
+                .collect(),
+        })
+        .collect();
+    let pages = page.pages();
+    let at = |n: u32| {
+        list_href(
+            &plural,
+            &params,
+            &[("page", if n <= 1 { String::new() } else { n.to_string() })],
+        )
+    };
+    let offset = i64::from(page.page - 1) * i64::from(page.per_page);
+    let export_params: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "per_page")
+        .cloned()
+        .collect();
+    let export_query = list_href(&plural, &export_params, &[]);
+    let page_view = ListPage {
+        nav: Nav::new(&plural),
+        kind,
+        filtered: !q.filters.is_empty() || q.text.is_some(),
+        filters,
+        text: q.text.clone().unwrap_or_default(),
+        columns,
+        rows,
+        total: page.total,
+        page: page.page,
+        pages,
+        first: if page.total == 0 { 0 } else { offset + 1 },
+        last: offset + page.records.len() as i64,
+        prev_href: (page.page > 1).then(|| at(page.page - 1)),
+        next_href: (page.page < pages).then(|| at(page.page + 1)),
+        first_href: (page.page > 1).then(|| at(1)),
+        last_href: (page.page < pages).then(|| at(pages)),
+        export_href: export_query.replacen(
+            &format!("/{plural}"),
+            &format!("/{plural}/export.csv"),
+            1,
+        ),
+        new_href: match chosen_site {
+            Some(s) => format!("/{plural}/new?site_id={s}"),
+            None => format!("/{plural}/new"),
+        },
+        can_write: op.can_write,
+        error,
+    };
+    Ok(render(StatusCode::OK, &page_view))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(plural): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Read)?;
+    let kind = kind_of(&plural)?;
+    let mut q =
+        view::list_query(kind, &params, false).map_err(|e| UiError::BadRequest(e.to_string()))?;
+    q.sites = op.sites.clone();
+    q.per_page = otkeep_store::read::MAX_PER_PAGE;
+    let mut out = Vec::new();
+    let mut writer = otkeep_report::CsvWriter::new(kind, &mut out)
+        .map_err(|e| UiError::Internal(e.to_string()))?;
+    let mut page = 1;
+    loop {
+        let p = state
+            .store
+            .list(kind, &ListQuery { page, ..q.clone() })
+            .await?;
+        let titles = state.store.ref_titles(kind, &p.records).await?;
+        writer
+            .write(&p.records, &titles)
+            .map_err(|e| UiError::Internal(e.to_string()))?;
+        if page >= p.pages() {
+            break;
+        }
+        page += 1;
+    }
+    writer
+        .finish()
+        .map_err(|e| UiError::Internal(e.to_string()))?;
+    let name = format!(
+        "{}-{}.csv",
+        kind.plural,
+        jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- detail and history
+
+struct DetailField {
+    label: &'static str,
+    help: &'static str,
+    cell: Cell,
+}
+
+struct RelatedList {
+    label: String,
+    href: String,
+    total: i64,
+    rows: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct DetailPage {
+    nav: Nav,
+    kind: &'static KindDef,
+    record: Record,
+    title: String,
+    fields: Vec<DetailField>,
+    related: Vec<RelatedList>,
+    sl: Vec<SlCell>,
+    created: String,
+    updated: String,
+    can_write: bool,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
+    let site = record.site_id()?;
+    let s = state.store.get(&SITE_KIND, site).await.ok()??;
+    Some(s.get("time_zone").to_text())
+}
+
+async fn detail_page(
+    state: &AppState,
+    op: &Operator,
+    kind: &'static KindDef,
+    record: Record,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<DetailPage, UiError> {
+    let titles = state
+        .store
+        .ref_titles(kind, std::slice::from_ref(&record))
+        .await?;
+    let fields = kind
+        .fields
+        .iter()
+        .filter(|f| f.ty != FieldType::SlVector)
+        .map(|f| DetailField {
+            label: f.label,
+            help: f.help,
+            cell: view::cell(f, record.get(f.name), &titles),
+        })
+        .collect();
+    let sl = kind
+        .fields
+        .iter()
+        .find(|f| f.ty == FieldType::SlVector)
+        .and_then(|f| match record.get(f.name) {
+            otkeep_core::Value::Sl(v) => Some(view::sl_cells(v.levels())),
+            _ => None,
+        })
+        .unwrap_or_default();
+    // Records of other kinds that refer to this one (a zone's assets and conduits, …).
+    let mut related = Vec::new();
+    for (other, field) in otkeep_core::kinds::referrers(kind.name) {
+        let mut q = ListQuery {
+            per_page: 10,
+            sites: op.sites.clone(),
+            ..ListQuery::default()
+        };
+        if !field.filterable {
+            continue;
+        }
+        q.filters
+            .insert(field.name, otkeep_core::Value::Int(record.id));
+        let p = state.store.list(other, &q).await?;
+        if p.total == 0 {
+            continue;
+        }
+        related.push(RelatedList {
+            label: if other
+                .fields
+                .iter()
+                .filter(|f| f.ref_kind() == Some(kind.name))
+                .count()
+                > 1
+            {
+                format!("{} ({})", other.label_plural, field.label)
+            } else {
+                other.label_plural.to_string()
+            },
+            href: format!("/{}?{}={}", other.plural, field.name, record.id),
+            total: p.total,
+            rows: p
+                .records
+                .iter()
+                .map(|r| (format!("/{}/{}", other.plural, r.id), r.title()))
+                .collect(),
+        });
+    }
+    let tz = site_time_zone(state, &record).await;
+    Ok(DetailPage {
+        nav: Nav::new(kind.plural),
+        kind,
+        title: record.title(),
+        created: local_time(&record.created_at, tz.as_deref()),
+        updated: local_time(&record.updated_at, tz.as_deref()),
+        record,
+        fields,
+        related,
+        sl,
+        can_write: op.can_write,
+        error,
+        notice,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct DetailParams {
+    saved: Option<String>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    op: Operator,
+    Path((plural, id)): Path<(String, i64)>,
+    Query(params): Query<DetailParams>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Read)?;
+    let kind = kind_of(&plural)?;
+    let record = load(&state, kind, id).await?;
+    check_site(&op, &record)?;
+    let notice = params.saved.map(|_| format!("{} saved.", kind.label));
+    let page = detail_page(&state, &op, kind, record, None, notice).await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn check_site(op: &Operator, record: &Record) -> Result<(), UiError> {
+    match (&op.sites, record.site_id()) {
+        (Some(allowed), Some(site)) if !allowed.contains(&site) => Err(UiError::NotFound(format!(
+            "{} #{} does not exist (it may have been deleted).",
+            record.kind.label, record.id
+        ))),
+        _ => Ok(()),
+    }
+}
+
+struct ChangeView {
+    field: String,
+    before: String,
+    after: String,
+}
+
+struct HistoryRow {
+    event: EventRow,
+    seq: i64,
+    changes: Vec<ChangeView>,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    nav: Nav,
+    kind: &'static KindDef,
+    id: i64,
+    title: String,
+    time_zone: String,
+    rows: Vec<HistoryRow>,
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_string(),
+        serde_json::Value::String(s) if s.is_empty() => "—".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.iter().all(|i| i.is_number()) => items
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(
+                |c| match serde_json::from_value::<otkeep_core::Channel>(c.clone()) {
+                    Ok(ch) => ch.to_string(),
+                    Err(_) => c.to_string(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+async fn history(
+    State(state): State<AppState>,
+    op: Operator,
+    Path((plural, id)): Path<(String, i64)>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Read)?;
+    let kind = kind_of(&plural)?;
+    let current = state.store.get(kind, id).await?;
+    if let Some(r) = &current {
+        check_site(&op, r)?;
+    }
+    let events = state.store.history(kind.name, id).await?;
+    if events.is_empty() {
+        return Err(UiError::NotFound(format!(
+            "{} #{id} has no history.",
+            kind.label
+        )));
+    }
+    let tz = match &current {
+        Some(r) => site_time_zone(&state, r).await,
+        None => None,
+    };
+    let rows = events
+        .iter()
+        .rev()
+        .map(|e| HistoryRow {
+            event: event_row(e, tz.as_deref()),
+            seq: e.seq,
+            changes: e
+                .changes()
+                .into_iter()
+                .map(|c| ChangeView {
+                    field: kind
+                        .field(&c.field)
+                        .map_or(c.field.clone(), |f| f.label.to_string()),
+                    before: json_text(&c.before),
+                    after: json_text(&c.after),
+                })
+                .collect(),
+        })
+        .collect();
+    let page = HistoryPage {
+        nav: Nav::new(kind.plural),
+        kind,
+        id,
+        title: current.map_or_else(|| format!("{} #{id} (deleted)", kind.label), |r| r.title()),
+        time_zone: tz.unwrap_or_else(|| "UTC".into()),
+        rows,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Nav,
+    rows: Vec<(i64, EventRow, String)>,
+}
+
+async fn audit_trail(State(state): State<AppState>, op: Operator) -> Result<Response, UiError> {
+    op.require(Permission::Read)?;
+    let events = state.store.recent_events(200).await?;
+    let rows = events
+        .iter()
+        .map(|e| (e.seq, event_row(e, None), e.hash.chars().take(12).collect()))
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &AuditPage {
+            nav: Nav::new("audit"),
+            rows,
+        },
+    ))
+}
+
+// ---------------------------------------------------------------- forms
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    nav: Nav,
+    kind: &'static KindDef,
+    /// `None` for a new record.
+    id: Option<i64>,
+    version: i64,
+    title: String,
+    action: String,
+    cancel: String,
+    inputs: Vec<FormInput>,
+    errors: Vec<FieldError>,
+    conflict: Option<String>,
+    transports: Vec<&'static str>,
+    directions: Vec<(&'static str, &'static str)>,
+    reason: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    op: &Operator,
+    kind: &'static KindDef,
+    existing: Option<&Record>,
+    text: &BTreeMap<String, String>,
+    errors: Vec<FieldError>,
+    conflict: Option<String>,
+    reason: String,
+) -> Result<FormPage, UiError> {
+    let site = kind
+        .site_field
+        .and_then(|sf| text.get(sf))
+        .and_then(|s| s.parse::<i64>().ok());
+    let mut options = BTreeMap::new();
+    for f in kind.fields {
+        if let Some(target) = f.ref_kind().and_then(otkeep_core::kind) {
+            // Zones of the chosen site only when editing; all (grouped by site) otherwise.
+            let restrict = if target.is_site_scoped() && existing.is_some() {
+                site
+            } else {
+                None
+            };
+            options.insert(f.name, ref_options(state, op, target, restrict).await?);
+        }
+    }
+    let (transports, directions) = view::channel_choices();
+    Ok(FormPage {
+        nav: Nav::new(kind.plural),
+        kind,
+        id: existing.map(|r| r.id),
+        version: existing.map_or(0, |r| r.version),
+        title: match existing {
+            Some(r) => format!("Edit {} {}", kind.label.to_lowercase(), r.title()),
+            None => format!("New {}", kind.label.to_lowercase()),
+        },
+        action: match existing {
+            Some(r) => format!("/{}/{}", kind.plural, r.id),
+            None => format!("/{}", kind.plural),
+        },
+        cancel: match existing {
+            Some(r) => format!("/{}/{}", kind.plural, r.id),
+            None => format!("/{}", kind.plural),
+        },
+        inputs: view::form_inputs(kind, text, &errors, &options),
+        errors,
+        conflict,
+        transports,
+        directions,
+        reason,
+    })
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(plural): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Write)?;
+    let kind = kind_of(&plural)?;
+    // Query parameters preset fields (e.g. the site when coming from a filtered list).
+    let text: BTreeMap<String, String> = params
+        .into_iter()
+        .filter(|(k, _)| kind.field(k).is_some())
+        .collect();
+    let page = form_page(
+        &state,
+        &op,
+        kind,
+        None,
+        &text,
+        Vec::new(),
+        None,
+        String::new(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    op: Operator,
+    Path((plural, id)): Path<(String, i64)>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Write)?;
+    let kind = kind_of(&plural)?;
+    let record = load(&state, kind, id).await?;
+    check_site(&op, &record)?;
+    let text = view::record_text(&record);
+    let page = form_page(
+        &state,
+        &op,
+        kind,
+        Some(&record),
+        &text,
+        Vec::new(),
+        None,
+        String::new(),
+    )
+    .await?;
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn form_field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn in_scope(op: &Operator, kind: &KindDef, text: &BTreeMap<String, String>) -> Result<(), UiError> {
+    let (Some(allowed), Some(sf)) = (&op.sites, kind.site_field) else {
+        return Ok(());
+    };
+    let site = text.get(sf).and_then(|s| s.parse::<i64>().ok());
+    match site {
+        Some(s) if !allowed.contains(&s) => Err(UiError::Denied(Denied(format!(
+            "{} may not write records of site #{s}",
+            op.name
+        )))),
+        _ => Ok(()),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    op: Operator,
+    Path(plural): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Write)?;
+    let kind = kind_of(&plural)?;
+    let text = view::form_text(kind, &pairs);
+    in_scope(&op, kind, &text)?;
+    let reason = form_field(&pairs, "_reason");
+    let errors = match values_from_text(kind, &text) {
+        Ok(values) => {
+            let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
+            match tx.create(kind, values).await {
+                Ok(record) => {
+                    tx.commit().await?;
+                    return Ok(
+                        Redirect::to(&format!("/{plural}/{}?saved=1", record.id)).into_response()
+                    );
+                }
+                Err(StoreError::Invalid(errors)) => errors,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(errors) => errors,
+    };
+    let page = form_page(&state, &op, kind, None, &text, errors, None, reason).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    op: Operator,
+    Path((plural, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Write)?;
+    let kind = kind_of(&plural)?;
+    let current = load(&state, kind, id).await?;
+    check_site(&op, &current)?;
+    let text = view::form_text(kind, &pairs);
+    in_scope(&op, kind, &text)?;
+    let reason = form_field(&pairs, "_reason");
+    let version: i64 = form_field(&pairs, "_version").parse().map_err(|_| {
+        UiError::BadRequest("the form is missing the record version; reload the page".into())
+    })?;
+    let (errors, conflict) = match values_from_text(kind, &text) {
+        Ok(values) => {
+            let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
+            match tx.update(kind, id, version, values).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    return Ok(Redirect::to(&format!("/{plural}/{id}?saved=1")).into_response());
+                }
+                Err(StoreError::Invalid(errors)) => (errors, None),
+                Err(e @ StoreError::Conflict { .. }) => (Vec::new(), Some(e.to_string())),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(errors) => (errors, None),
+    };
+    // Keep the user's input; on a conflict the form carries the stored version so that saving
+    // again deliberately overwrites what the other person did, after the user has seen it.
+    let mut page = form_page(
+        &state,
+        &op,
+        kind,
+        Some(&current),
+        &text,
+        errors,
+        conflict.clone(),
+        reason,
+    )
+    .await?;
+    if conflict.is_none() {
+        page.version = version;
+    }
+    let status = if conflict.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render(status, &page))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    op: Operator,
+    Path((plural, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    op.require(Permission::Write)?;
+    let kind = kind_of(&plural)?;
+    let record = load(&state, kind, id).await?;
+    check_site(&op, &record)?;
+    let version: i64 = form_field(&pairs, "_version")
+        .parse()
+        .unwrap_or(record.version);
+    let reason = form_field(&pairs, "_reason");
+    let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
+    match tx.delete(kind, id, version).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/{plural}")).into_response())
+        }
+        Err(e @ (StoreError::Referenced(_) | StoreError::Conflict { .. })) => {
+            drop(tx);
+            let page = detail_page(&state, &op, kind, record, Some(e.to_string()), None).await?;
+            Ok(render(StatusCode::CONFLICT, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

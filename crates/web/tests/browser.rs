@@ -1,0 +1,193 @@
+//! End-to-end in headless Chromium: open the demo, go to the asset list, create an asset through
+//! the form, find it in the list.
+//!
+//! Needs `chromium` and `chromedriver` on PATH (Debian packages `chromium`, `chromium-driver`).
+//! Without them the test is skipped with a printed reason, except under CI (`CI=true`).
+
+use otkeep_web::{AppState, Operator};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use thirtyfour::components::SelectElement;
+use thirtyfour::prelude::*;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn tool_available(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[tokio::test]
+async fn create_an_asset_through_the_form_in_chromium() -> WebDriverResult<()> {
+    if !tool_available("chromedriver") || !tool_available("chromium") {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium and chromedriver are required under CI");
+        }
+        eprintln!("skipping browser test: install chromium and chromium-driver to run it");
+        return Ok(());
+    }
+
+    // The demo organization, served on a free port.
+    let db = otkeep_store::testing::TestDb::sqlite();
+    let store = db.open().await.expect("open store");
+    store
+        .load_demo(1, 40, "demo", &mut |_| {})
+        .await
+        .expect("demo loads");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = AppState::new(Arc::new(store), Operator::admin("e2e"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(otkeep_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let port = free_port();
+    let _driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let mut caps = DesiredCapabilities::chrome();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ] {
+        caps.add_arg(arg)?;
+    }
+    let mut driver = None;
+    for _ in 0..50 {
+        match WebDriver::new(format!("http://127.0.0.1:{port}"), caps.clone()).await {
+            Ok(d) => {
+                driver = Some(d);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let driver = driver.expect("chromedriver answers");
+    let result = run(&driver, &base).await;
+    driver.quit().await?;
+    let _ = stop.send(());
+    let _ = server.await;
+    result
+}
+
+async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+    driver.goto(base).await?;
+    assert!(driver.title().await?.contains("Dashboard"));
+
+    // Dashboard → asset list through the navigation.
+    driver.find(By::LinkText("Assets")).await?.click().await?;
+    let heading = driver.find(By::Tag("h1")).await?.text().await?;
+    assert!(heading.starts_with("Assets"), "{heading}");
+    let rows = driver
+        .find_all(By::Css("table.table-list tbody tr"))
+        .await?;
+    assert!(!rows.is_empty(), "the demo's assets are listed");
+
+    // New asset through the form.
+    driver
+        .find(By::LinkText("New asset"))
+        .await?
+        .click()
+        .await?;
+    let site = SelectElement::new(&driver.find(By::Id("in-site_id")).await?).await?;
+    site.select_by_index(1).await?;
+    let zone = SelectElement::new(&driver.find(By::Id("in-zone_id")).await?).await?;
+    zone.select_by_index(1).await?;
+    driver
+        .find(By::Id("in-name"))
+        .await?
+        .send_keys("E2E-PLC-42")
+        .await?;
+    SelectElement::new(&driver.find(By::Id("in-asset_type")).await?)
+        .await?
+        .select_by_value("plc")
+        .await?;
+    driver
+        .find(By::Id("in-vendor"))
+        .await?
+        .send_keys("Siemens")
+        .await?;
+    driver
+        .find(By::Id("in-ip_addresses"))
+        .await?
+        .send_keys("10.9.8.7")
+        .await?;
+    SelectElement::new(&driver.find(By::Id("in-criticality")).await?)
+        .await?
+        .select_by_value("high")
+        .await?;
+    SelectElement::new(&driver.find(By::Id("in-lifecycle")).await?)
+        .await?
+        .select_by_value("operational")
+        .await?;
+
+    // Saving without an owner shows the error next to the field.
+    driver
+        .find(By::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let error = driver.find(By::Id("err-owner")).await?.text().await?;
+    assert_eq!(error, "Owner is required");
+    driver
+        .find(By::Id("in-owner"))
+        .await?
+        .send_keys("E2E Tester")
+        .await?;
+    driver
+        .find(By::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let notice = driver.find(By::Css(".alert-ok")).await?.text().await?;
+    assert_eq!(notice, "Asset saved.");
+
+    // The new asset is found in the list.
+    driver.find(By::LinkText("Assets")).await?.click().await?;
+    let search = driver.find(By::Id("f-q")).await?;
+    search.send_keys("E2E-PLC").await?;
+    search.send_keys(Key::Enter).await?;
+    let links = driver
+        .find_all(By::Css("table.table-list a.rowlink"))
+        .await?;
+    let mut names = Vec::new();
+    for l in &links {
+        names.push(l.text().await?);
+    }
+    assert_eq!(names, ["E2E-PLC-42"]);
+    Ok(())
+}
