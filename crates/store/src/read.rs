@@ -113,10 +113,7 @@ fn list_where(kind: &KindDef, q: &ListQuery) -> Where {
         w.clauses.push(format!("t.{} = {p}", field.name));
     }
     if let Some(sites) = &q.sites {
-        let column = match kind.site_field {
-            Some(f) => f,
-            None => "id",
-        };
+        let column = kind.site_field.unwrap_or("id");
         if sites.is_empty() {
             w.clauses.push("1 = 0".into());
         } else {
