@@ -344,6 +344,36 @@ impl Store {
             .collect()
     }
 
+    /// Number of records of `kind` per (site id, value of `field`), in one query (dashboards).
+    pub async fn count_by_site_and_field(
+        &self,
+        kind: &'static KindDef,
+        field: &str,
+    ) -> Result<HashMap<(i64, String), i64>, StoreError> {
+        let (Some(sf), Some(field)) = (kind.site_field, kind.field(field)) else {
+            return Ok(HashMap::new());
+        };
+        let sql = format!(
+            "SELECT {sf}, {f}, COUNT(*) FROM {} GROUP BY {sf}, {f}",
+            kind.table,
+            f = field.name
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    (
+                        r.try_get::<i64, _>(0)?,
+                        r.try_get::<Option<String>, _>(1)?.unwrap_or_default(),
+                    ),
+                    r.try_get::<i64, _>(2)?,
+                ))
+            })
+            .collect()
+    }
+
     /// Number of records of `kind` per value of a text field (e.g. assets per criticality),
     /// optionally within some sites.
     pub async fn count_by_field(

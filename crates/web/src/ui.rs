@@ -212,28 +212,23 @@ async fn dashboard(State(state): State<AppState>, op: Operator) -> Result<Respon
     let zones = store.count_by_site(&ZONE_KIND).await?;
     let conduits = store.count_by_site(&CONDUIT_KIND).await?;
     let assets = store.count_by_site(&ASSET_KIND).await?;
+    // One grouped query for all sites, not one per site.
+    let by_crit = store
+        .count_by_site_and_field(&ASSET_KIND, "criticality")
+        .await?;
     let mut cards = Vec::new();
     for s in &sites.records {
         let n_assets = assets.get(&s.id).copied().unwrap_or(0);
-        let by_crit = store
-            .count_by_field(&ASSET_KIND, "criticality", Some(&[s.id]))
-            .await?;
-        let crit_field = ASSET_KIND.field("criticality");
         let criticality = otkeep_core::kinds::CRITICALITY
             .iter()
             .rev()
             .map(|c| {
                 let n = by_crit
-                    .iter()
-                    .find(|(k, _)| k == c.key)
-                    .map_or(0, |(_, n)| *n);
+                    .get(&(s.id, c.key.to_string()))
+                    .copied()
+                    .unwrap_or(0);
                 let pct = if n_assets > 0 { n * 100 / n_assets } else { 0 };
-                (
-                    c.key.to_string(),
-                    crit_field.map_or(c.label, |_| c.label).to_string(),
-                    n,
-                    pct,
-                )
+                (c.key.to_string(), c.label.to_string(), n, pct)
             })
             .collect();
         cards.push(SiteCard {

@@ -92,6 +92,7 @@ CREATE INDEX asset_zone_name ON asset (zone_id, name);
 CREATE INDEX asset_type_name ON asset (asset_type, name);
 CREATE INDEX asset_site_type_name ON asset (site_id, asset_type, name);
 CREATE INDEX asset_criticality_name ON asset (criticality, name);
+CREATE INDEX asset_site_criticality ON asset (site_id, criticality);
 CREATE INDEX asset_lifecycle_name ON asset (lifecycle, name);
 
 -- The audit trail: append-only, hash-chained. hash = SHA-256(prev_hash "\n" canonical event).
