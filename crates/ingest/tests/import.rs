@@ -7,35 +7,9 @@ use otkeep_ingest::{ImportError, ImportReport, RowError, import_csv};
 use otkeep_store::{ListQuery, Store};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = otkeep_store::testing::TestDb::sqlite();
-                    let store = db.open().await.expect("open sqlite");
-                    super::$name(&store).await;
-                    db.cleanup(store).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(db) = otkeep_store::testing::TestDb::postgres().await else { return };
-                    let store = db.open().await.expect("open postgres");
-                    super::$name(&store).await;
-                    db.cleanup(store).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+otkeep_store::on_both_backends!(
     a_good_file_imports_every_row_with_references_resolved,
     bad_rows_are_all_reported_and_nothing_is_imported,
     duplicate_names_within_the_file_are_reported,
@@ -155,7 +129,8 @@ fn by_name(records: &[Record], name: &str) -> Record {
         .clone()
 }
 
-async fn a_good_file_imports_every_row_with_references_resolved(store: &Store) {
+async fn a_good_file_imports_every_row_with_references_resolved(store: Arc<Store>) {
+    let store = &*store;
     let f = fixture(store).await;
     let report = run(store, GOOD, "good_assets.csv", None).await.unwrap();
     assert_eq!(
@@ -207,7 +182,8 @@ async fn a_good_file_imports_every_row_with_references_resolved(store: &Store) {
     assert_eq!(store.verify_audit().await.unwrap().broken, None);
 }
 
-async fn bad_rows_are_all_reported_and_nothing_is_imported(store: &Store) {
+async fn bad_rows_are_all_reported_and_nothing_is_imported(store: Arc<Store>) {
+    let store = &*store;
     fixture(store).await;
     let before = store.verify_audit().await.unwrap();
     let errors = rejected(run(store, BAD, "bad_assets.csv", None).await);
@@ -243,7 +219,8 @@ async fn bad_rows_are_all_reported_and_nothing_is_imported(store: &Store) {
     );
 }
 
-async fn duplicate_names_within_the_file_are_reported(store: &Store) {
+async fn duplicate_names_within_the_file_are_reported(store: Arc<Store>) {
+    let store = &*store;
     fixture(store).await;
     let errors = rejected(run(store, DUPLICATES, "dup.csv", Some("FRA1")).await);
     assert_eq!(places(&errors), [(4, "name")], "{errors:?}");
@@ -263,7 +240,8 @@ async fn duplicate_names_within_the_file_are_reported(store: &Store) {
     assert_eq!(places(&errors), [(2, "name")]);
 }
 
-async fn unknown_columns_are_rejected(store: &Store) {
+async fn unknown_columns_are_rejected(store: Arc<Store>) {
+    let store = &*store;
     fixture(store).await;
     let file = b"Site,Name,Colour,Type,Criticality,Owner,Lifecycle state,Name\n\
                  FRA1,PLC-01,red,plc,high,K,operational,PLC-01\n";
@@ -279,7 +257,8 @@ async fn unknown_columns_are_rejected(store: &Store) {
     assert!(assets(store, None).await.is_empty());
 }
 
-async fn the_site_option_sets_and_guards_the_site(store: &Store) {
+async fn the_site_option_sets_and_guards_the_site(store: Arc<Store>) {
+    let store = &*store;
     let f = fixture(store).await;
     let no_site = b"Zone,Name,Type,Criticality,Owner,Lifecycle state\nDMZ,FW-01,firewall,high,K,operational\n";
     // Neither a site column nor --site.
@@ -321,7 +300,8 @@ async fn the_site_option_sets_and_guards_the_site(store: &Store) {
     assert!(assets(store, Some(f.fra1)).await.is_empty());
 }
 
-async fn an_export_imports_back_into_another_site(store: &Store) {
+async fn an_export_imports_back_into_another_site(store: Arc<Store>) {
+    let store = &*store;
     let f = fixture(store).await;
     run(store, GOOD, "good_assets.csv", None).await.unwrap();
     let mut tx = store.begin_write("alice", None).await.unwrap();
@@ -400,7 +380,8 @@ async fn an_export_imports_back_into_another_site(store: &Store) {
     }
 }
 
-async fn unreadable_input_names_the_file_and_line(store: &Store) {
+async fn unreadable_input_names_the_file_and_line(store: Arc<Store>) {
+    let store = &*store;
     fixture(store).await;
     let latin1 = b"Site;Name;Type;Criticality;Owner;Lifecycle state\r\n\
                    FRA1;PLC-01;plc;high;K;operational\r\n\
@@ -428,7 +409,8 @@ async fn unreadable_input_names_the_file_and_line(store: &Store) {
     assert_eq!(report, ImportReport::default());
 }
 
-async fn empty_lines_before_the_header_are_skipped_and_counted(store: &Store) {
+async fn empty_lines_before_the_header_are_skipped_and_counted(store: Arc<Store>) {
+    let store = &*store;
     fixture(store).await;
     let file = b"\xEF\xBB\xBF\r\n;;\r\nZone;Name;Type;Criticality;Owner;Lifecycle state\r\n\
                  Control;PLC-01;plc;high;;operational\r\n";
@@ -436,7 +418,8 @@ async fn empty_lines_before_the_header_are_skipped_and_counted(store: &Store) {
     assert_eq!(places(&errors), [(4, "owner")], "{errors:?}");
 }
 
-async fn malformed_input_is_an_error_not_a_panic(store: &Store) {
+async fn malformed_input_is_an_error_not_a_panic(store: Arc<Store>) {
+    let store = &*store;
     fixture(store).await;
     let inputs: [&[u8]; 8] = [
         b"\"",

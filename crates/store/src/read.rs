@@ -373,41 +373,6 @@ impl Store {
             })
             .collect()
     }
-
-    /// Number of records of `kind` per value of a text field (e.g. assets per criticality),
-    /// optionally within some sites.
-    pub async fn count_by_field(
-        &self,
-        kind: &'static KindDef,
-        field: &str,
-        sites: Option<&[i64]>,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        let field = kind
-            .field(field)
-            .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.name)))?;
-        let q = ListQuery {
-            sites: sites.map(<[i64]>::to_vec),
-            ..ListQuery::default()
-        };
-        let w = list_where(kind, &q);
-        let sql = format!(
-            "SELECT t.{f}, COUNT(*) FROM {} t{} GROUP BY t.{f} ORDER BY t.{f}",
-            kind.table,
-            w.sql(),
-            f = field.name
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
-                    r.try_get::<i64, _>(1)?,
-                ))
-            })
-            .collect()
-    }
 }
 
 /// Fills the child-table fields (channels) of `records` with one query per field.

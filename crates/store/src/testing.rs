@@ -79,8 +79,8 @@ impl TestDb {
         Store::open(&self.url).await
     }
 
-    /// Drops the PostgreSQL database (SQLite folders are removed on drop).
-    pub async fn cleanup(mut self, store: Store) {
+    /// Closes the store and drops the PostgreSQL database (SQLite folders are removed on drop).
+    pub async fn cleanup(mut self, store: &Store) {
         store.close().await;
         if let Some((admin, name)) = self.pg.take()
             && let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await
@@ -98,4 +98,36 @@ impl Drop for TestDb {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// Runs each named `async fn NAME(store: Arc<Store>)` of the calling module as two tests, one on
+/// a fresh SQLite database and one on a fresh PostgreSQL database (skipped, with the reason
+/// printed, when `OTKEEP_TEST_POSTGRES` is not set outside CI). The caller needs `tokio` with the
+/// `macros` feature as a dev-dependency.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = $crate::testing::TestDb::sqlite();
+                    let store = ::std::sync::Arc::new(db.open().await.expect("open SQLite"));
+                    super::$name(store.clone()).await;
+                    db.cleanup(&store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = $crate::testing::TestDb::postgres().await else { return };
+                    let store = ::std::sync::Arc::new(db.open().await.expect("open PostgreSQL"));
+                    super::$name(store.clone()).await;
+                    db.cleanup(&store).await;
+                }
+            )*
+        }
+    };
 }

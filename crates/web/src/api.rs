@@ -238,9 +238,8 @@ async fn replace(
     let version = body
         .get("version")
         .and_then(JsonValue::as_i64)
-        .ok_or_else(|| ApiError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            ..ApiError::invalid(vec![FieldError::new(
+        .ok_or_else(|| {
+            ApiError::invalid(vec![FieldError::new(
                 "version",
                 "the version the edit is based on is required (optimistic concurrency)",
             )])
@@ -271,9 +270,8 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
-    let version = params.version.ok_or_else(|| ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        ..ApiError::invalid(vec![FieldError::new(
+    let version = params.version.ok_or_else(|| {
+        ApiError::invalid(vec![FieldError::new(
             "version",
             "pass ?version=N, the version you saw, to delete",
         )])

@@ -7,8 +7,10 @@ use otkeep_core::kind::{Field, FieldType, KindDef};
 use otkeep_core::value::{DIRECTIONS, TRANSPORTS};
 use serde_json::{Map, Value, json};
 
+/// Served at `/api/openapi.json`; built once, since the descriptors are static.
 pub async fn document() -> Json<Value> {
-    Json(build())
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(build).clone())
 }
 
 fn field_schema(f: &Field) -> Value {

@@ -1075,6 +1075,52 @@ fn in_scope(op: &Operator, kind: &KindDef, text: &BTreeMap<String, String>) -> R
     }
 }
 
+/// What became of a submitted form.
+enum Saved {
+    /// Written; the id of the record.
+    Done(i64),
+    /// Refused with field errors, or because the record moved on (a conflict message).
+    Refused(Vec<FieldError>, Option<String>),
+}
+
+/// Parses a submitted form and creates the record (`existing` is `None`) or updates record
+/// `id` from `version`, through the write path. Shared by the create and the edit form.
+async fn save(
+    state: &AppState,
+    op: &Operator,
+    kind: &'static KindDef,
+    existing: Option<(i64, i64)>,
+    text: &BTreeMap<String, String>,
+    reason: &str,
+) -> Result<Saved, UiError> {
+    in_scope(op, kind, text)?;
+    let values = match values_from_text(kind, text) {
+        Ok(values) => values,
+        Err(errors) => return Ok(Saved::Refused(errors, None)),
+    };
+    let mut tx = state.store.begin_write(&op.name, Some(reason)).await?;
+    let written = match existing {
+        None => tx.create(kind, values).await,
+        Some((id, version)) => tx.update(kind, id, version, values).await,
+    };
+    match written {
+        Ok(record) => {
+            tx.commit().await?;
+            Ok(Saved::Done(record.id))
+        }
+        Err(StoreError::Invalid(errors)) => Ok(Saved::Refused(errors, None)),
+        Err(e @ StoreError::Conflict { .. }) => Ok(Saved::Refused(Vec::new(), Some(e.to_string()))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The version a form or delete button was rendered from; required for optimistic concurrency.
+fn form_version(pairs: &[(String, String)]) -> Result<i64, UiError> {
+    form_field(pairs, "_version").parse().map_err(|_| {
+        UiError::BadRequest("the form is missing the record version; reload the page".into())
+    })
+}
+
 async fn create(
     State(state): State<AppState>,
     op: Operator,
@@ -1084,26 +1130,14 @@ async fn create(
     op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
     let text = view::form_text(kind, &pairs);
-    in_scope(&op, kind, &text)?;
     let reason = form_field(&pairs, "_reason");
-    let errors = match values_from_text(kind, &text) {
-        Ok(values) => {
-            let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
-            match tx.create(kind, values).await {
-                Ok(record) => {
-                    tx.commit().await?;
-                    return Ok(
-                        Redirect::to(&format!("/{plural}/{}?saved=1", record.id)).into_response()
-                    );
-                }
-                Err(StoreError::Invalid(errors)) => errors,
-                Err(e) => return Err(e.into()),
-            }
+    match save(&state, &op, kind, None, &text, &reason).await? {
+        Saved::Done(id) => Ok(Redirect::to(&format!("/{plural}/{id}?saved=1")).into_response()),
+        Saved::Refused(errors, _) => {
+            let page = form_page(&state, &op, kind, None, &text, errors, None, reason).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
-        Err(errors) => errors,
-    };
-    let page = form_page(&state, &op, kind, None, &text, errors, None, reason).await?;
-    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    }
 }
 
 async fn update(
@@ -1117,28 +1151,23 @@ async fn update(
     let current = load(&state, kind, id).await?;
     check_site(&op, &current)?;
     let text = view::form_text(kind, &pairs);
-    in_scope(&op, kind, &text)?;
     let reason = form_field(&pairs, "_reason");
-    let version: i64 = form_field(&pairs, "_version").parse().map_err(|_| {
-        UiError::BadRequest("the form is missing the record version; reload the page".into())
-    })?;
-    let (errors, conflict) = match values_from_text(kind, &text) {
-        Ok(values) => {
-            let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
-            match tx.update(kind, id, version, values).await {
-                Ok(_) => {
-                    tx.commit().await?;
-                    return Ok(Redirect::to(&format!("/{plural}/{id}?saved=1")).into_response());
-                }
-                Err(StoreError::Invalid(errors)) => (errors, None),
-                Err(e @ StoreError::Conflict { .. }) => (Vec::new(), Some(e.to_string())),
-                Err(e) => return Err(e.into()),
+    let version = form_version(&pairs)?;
+    let (errors, conflict) =
+        match save(&state, &op, kind, Some((id, version)), &text, &reason).await? {
+            Saved::Done(_) => {
+                return Ok(Redirect::to(&format!("/{plural}/{id}?saved=1")).into_response());
             }
-        }
-        Err(errors) => (errors, None),
+            Saved::Refused(errors, conflict) => (errors, conflict),
+        };
+    // Keep the user's input. On a conflict the form carries the stored version, so saving again
+    // deliberately overwrites the other person's change after the user has seen the warning.
+    let status = if conflict.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     };
-    // Keep the user's input; on a conflict the form carries the stored version so that saving
-    // again deliberately overwrites what the other person did, after the user has seen it.
+    let keep_version = conflict.is_none();
     let mut page = form_page(
         &state,
         &op,
@@ -1146,18 +1175,13 @@ async fn update(
         Some(&current),
         &text,
         errors,
-        conflict.clone(),
+        conflict,
         reason,
     )
     .await?;
-    if conflict.is_none() {
+    if keep_version {
         page.version = version;
     }
-    let status = if conflict.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     Ok(render(status, &page))
 }
 
@@ -1171,9 +1195,7 @@ async fn delete(
     let kind = kind_of(&plural)?;
     let record = load(&state, kind, id).await?;
     check_site(&op, &record)?;
-    let version: i64 = form_field(&pairs, "_version")
-        .parse()
-        .unwrap_or(record.version);
+    let version = form_version(&pairs)?;
     let reason = form_field(&pairs, "_reason");
     let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
     match tx.delete(kind, id, version).await {

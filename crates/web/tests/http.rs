@@ -10,34 +10,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = otkeep_store::testing::TestDb::sqlite();
-                    let store = std::sync::Arc::new(db.open().await.expect("open sqlite"));
-                    super::$name(store.clone()).await;
-                    if let Ok(store) = std::sync::Arc::try_unwrap(store) { db.cleanup(store).await; }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(db) = otkeep_store::testing::TestDb::postgres().await else { return };
-                    let store = std::sync::Arc::new(db.open().await.expect("open postgres"));
-                    super::$name(store.clone()).await;
-                    if let Ok(store) = std::sync::Arc::try_unwrap(store) { db.cleanup(store).await; }
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+otkeep_store::on_both_backends!(
     api_creates_reads_updates_and_deletes_with_json_errors,
     api_refuses_stale_versions,
     ui_lists_filter_paginate_and_export,
@@ -457,6 +430,28 @@ async fn ui_form_shows_inline_errors_and_creates(store: Arc<Store>) {
     let (s, page, _) = app.form(&format!("/assets/{id}"), &edit).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(page.contains("changed by someone else"));
+
+    // Deleting needs the version the page showed: without it nothing happens, a stale one is
+    // refused, the current one deletes.
+    let (s, _, _) = app.form(&format!("/assets/{id}/delete"), &[]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, page, _) = app
+        .form(&format!("/assets/{id}/delete"), &[("_version", "1")])
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(page.contains("changed by someone else"));
+    let (s, _, h) = app
+        .form(
+            &format!("/assets/{id}/delete"),
+            &[("_version", "2"), ("_reason", "scrapped")],
+        )
+        .await;
+    assert_eq!(
+        (s, h[header::LOCATION].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/assets")
+    );
+    let (s, _) = app.get(&format!("/assets/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Zone form: SL-T from seven selects; conduit form: channels from the row editor.
     let (s, _, h) = app
