@@ -1,4 +1,5 @@
-//! Server time of the asset list page (routing, query, rendering; no network), at two sizes in
+//! Server time of the asset list page and the dashboard (routing, query, rendering; no network),
+//! at two sizes in
 //! one run: the default demo (2 sites × 200 assets, built here, the baseline) and a large
 //! database given by `OTKEEP_BENCH_DB` (an SQLite file or a database URL), e.g. one made with
 //! `otkeep --data-dir /var/tmp/otkeep-bench demo --sites 100 --assets-per-site 5000`.
@@ -77,6 +78,7 @@ fn bench_db(c: &mut Criterion, label: &str, rt: &tokio::runtime::Runtime, store:
             "/assets?criticality=critical&q=siemens".to_string(),
         ),
         ("deep_page", format!("/assets?page={deep}")),
+        ("dashboard", "/".to_string()),
     ] {
         group.bench_function(name, |b| b.iter(|| rt.block_on(page(&router, &uri))));
     }
