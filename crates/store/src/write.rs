@@ -115,6 +115,24 @@ impl<'s> WriteTx<'s> {
     ) -> Result<Record, StoreError> {
         let before = self.current(kind, id, expected_version).await?;
         self.check(kind, Some(id), &values).await?;
+        // Moving a record to another site would leave records that must share its site (a
+        // zone's assets) pointing across sites.
+        if let Some(sf) = kind.site_field
+            && values.get(sf).and_then(Value::as_int) != before.site_id()
+        {
+            let holders = self.holders(kind, id, true).await?;
+            if !holders.is_empty() {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    sf,
+                    format!(
+                        "{} '{}' cannot move to another site while {} of its site refer to it; move them first",
+                        kind.label,
+                        before.title(),
+                        holders.join(", ")
+                    ),
+                )]));
+            }
+        }
         let now = crate::now();
         let mut sets = vec!["version = $1".to_string(), "updated_at = $2".to_string()];
         let mut params = vec![
@@ -174,26 +192,7 @@ impl<'s> WriteTx<'s> {
         expected_version: i64,
     ) -> Result<(), StoreError> {
         let before = self.current(kind, id, expected_version).await?;
-        let mut holders = Vec::new();
-        for (other, field) in otkeep_core::kinds::referrers(kind.name) {
-            let sql = format!(
-                "SELECT COUNT(*) FROM {} WHERE {} = $1",
-                other.table, field.name
-            );
-            let n: i64 = sqlx::query(AssertSqlSafe(sql))
-                .bind(id)
-                .fetch_one(&mut *self.tx)
-                .await?
-                .try_get(0)?;
-            if n > 0 {
-                let what = if n == 1 {
-                    other.label
-                } else {
-                    other.label_plural
-                };
-                holders.push(format!("{n} {} ({})", what.to_lowercase(), field.label));
-            }
-        }
+        let holders = self.holders(kind, id, false).await?;
         if !holders.is_empty() {
             return Err(StoreError::Referenced(format!(
                 "{} '{}' cannot be deleted: {} still refer to it; move or delete them first",
@@ -217,6 +216,43 @@ impl<'s> WriteTx<'s> {
             .await?;
         self.audit("delete", kind, id, Some(&before), None).await?;
         Ok(())
+    }
+
+    /// Records of other kinds that refer to record `id` of `kind`, as "12 assets (Zone)" per
+    /// referring field; only references that must stay within the site when `site_bound`.
+    async fn holders(
+        &mut self,
+        kind: &KindDef,
+        id: i64,
+        site_bound: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut holders = Vec::new();
+        for (other, field) in otkeep_core::kinds::referrers(kind.name) {
+            let condition = match (site_bound, field.site_rule) {
+                (false, _) => String::new(),
+                (true, SiteRule::None) => continue,
+                (true, SiteRule::SameSite) => String::new(),
+                (true, SiteRule::SameSiteUnless(flag)) => format!(" AND {flag} = 0"),
+            };
+            let sql = format!(
+                "SELECT COUNT(*) FROM {} WHERE {} = $1{condition}",
+                other.table, field.name
+            );
+            let n: i64 = sqlx::query(AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?
+                .try_get(0)?;
+            if n > 0 {
+                let what = if n == 1 {
+                    other.label
+                } else {
+                    other.label_plural
+                };
+                holders.push(format!("{n} {} ({})", what.to_lowercase(), field.label));
+            }
+        }
+        Ok(holders)
     }
 
     /// Reads the record as it is now and refuses if it is missing or at another version.

@@ -391,7 +391,27 @@ async fn referenced_records_cannot_be_deleted(store: Arc<Store>) {
         matches!(&err, StoreError::Referenced(m) if m.contains("1 asset (Zone) still refer")),
         "{err}"
     );
-    tx.delete(&ZONE_KIND, f.dmz, 1).await.unwrap();
+    // Nor moved to another site while its assets stay behind.
+    let moved = |name: &str| {
+        vals(
+            &ZONE_KIND,
+            json!({"site_id": f.other_site, "name": name, "owner": "OT lead"}),
+        )
+    };
+    let err = tx
+        .update(&ZONE_KIND, f.control, 1, moved("Moved control"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot move to another site while 1 asset (Zone)"),
+        "{err}"
+    );
+    // An empty zone may move.
+    tx.update(&ZONE_KIND, f.dmz, 1, moved("Moved DMZ"))
+        .await
+        .unwrap();
+    tx.delete(&ZONE_KIND, f.dmz, 2).await.unwrap();
     tx.commit().await.unwrap();
     assert!(store.get(&ZONE_KIND, f.dmz).await.unwrap().is_none());
 }

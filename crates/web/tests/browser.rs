@@ -104,13 +104,20 @@ async fn create_an_asset_through_the_form_in_chromium() -> WebDriverResult<()> {
     result
 }
 
+/// The first element matching `by`, waiting for it to appear (pages load after each click).
+async fn el(driver: &WebDriver, by: By) -> WebDriverResult<WebElement> {
+    driver.query(by).first().await
+}
+
 async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
     driver.goto(base).await?;
+    el(driver, By::Css(".stats")).await?;
     assert!(driver.title().await?.contains("Dashboard"));
 
     // Dashboard → asset list through the navigation.
-    driver.find(By::LinkText("Assets")).await?.click().await?;
-    let heading = driver.find(By::Tag("h1")).await?.text().await?;
+    el(driver, By::LinkText("Assets")).await?.click().await?;
+    el(driver, By::Id("f-q")).await?; // only list pages have the filter bar
+    let heading = el(driver, By::Tag("h1")).await?.text().await?;
     assert!(heading.starts_with("Assets"), "{heading}");
     let rows = driver
         .find_all(By::Css("table.table-list tbody tr"))
@@ -123,16 +130,16 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .await?
         .click()
         .await?;
-    let site = SelectElement::new(&driver.find(By::Id("in-site_id")).await?).await?;
+    let site = SelectElement::new(&el(driver, By::Id("in-site_id")).await?).await?;
     site.select_by_index(1).await?;
-    let zone = SelectElement::new(&driver.find(By::Id("in-zone_id")).await?).await?;
+    let zone = SelectElement::new(&el(driver, By::Id("in-zone_id")).await?).await?;
     zone.select_by_index(1).await?;
     driver
         .find(By::Id("in-name"))
         .await?
         .send_keys("E2E-PLC-42")
         .await?;
-    SelectElement::new(&driver.find(By::Id("in-asset_type")).await?)
+    SelectElement::new(&el(driver, By::Id("in-asset_type")).await?)
         .await?
         .select_by_value("plc")
         .await?;
@@ -146,11 +153,11 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .await?
         .send_keys("10.9.8.7")
         .await?;
-    SelectElement::new(&driver.find(By::Id("in-criticality")).await?)
+    SelectElement::new(&el(driver, By::Id("in-criticality")).await?)
         .await?
         .select_by_value("high")
         .await?;
-    SelectElement::new(&driver.find(By::Id("in-lifecycle")).await?)
+    SelectElement::new(&el(driver, By::Id("in-lifecycle")).await?)
         .await?
         .select_by_value("operational")
         .await?;
@@ -161,7 +168,7 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .await?
         .click()
         .await?;
-    let error = driver.find(By::Id("err-owner")).await?.text().await?;
+    let error = el(driver, By::Id("err-owner")).await?.text().await?;
     assert_eq!(error, "Owner is required");
     driver
         .find(By::Id("in-owner"))
@@ -173,12 +180,12 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .await?
         .click()
         .await?;
-    let notice = driver.find(By::Css(".alert-ok")).await?.text().await?;
+    let notice = el(driver, By::Css(".alert-ok")).await?.text().await?;
     assert_eq!(notice, "Asset saved.");
 
     // The new asset is found in the list.
-    driver.find(By::LinkText("Assets")).await?.click().await?;
-    let search = driver.find(By::Id("f-q")).await?;
+    el(driver, By::LinkText("Assets")).await?.click().await?;
+    let search = el(driver, By::Id("f-q")).await?;
     search.send_keys("E2E-PLC").await?;
     search.send_keys(Key::Enter).await?;
     let links = driver
