@@ -439,6 +439,27 @@ fn collect(
     }
 }
 
+/// First characters that make a spreadsheet evaluate a cell as a formula ("CSV injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as written to a spreadsheet file: text that a spreadsheet would run as a formula gets
+/// a leading `'`, which Excel and LibreOffice show as plain text. [`formula_unguarded`] undoes it.
+pub fn formula_guarded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A cell as read from a spreadsheet file: removes the `'` that [`formula_guarded`] added.
+pub fn formula_unguarded(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 fn check_len(text: &str, max: usize) -> Result<(), String> {
     let n = text.chars().count();
     if n > max {
@@ -510,6 +531,25 @@ mod tests {
         );
         assert!(parse_text(&code, "toolong").is_err());
         assert!(parse_text(&code, "a b").is_err());
+    }
+
+    #[test]
+    fn formula_guard_round_trips() {
+        for cell in [
+            "=HYPERLINK(\"http://x\")",
+            "+49 69 123",
+            "-",
+            "@SUM(A1)",
+            "\tx",
+        ] {
+            let guarded = formula_guarded(cell);
+            assert!(guarded.starts_with('\''), "{cell}");
+            assert_eq!(formula_unguarded(&guarded), cell);
+        }
+        for cell in ["PLC-01", "'quoted", "10.0.0.1", ""] {
+            assert_eq!(formula_guarded(cell), cell);
+            assert_eq!(formula_unguarded(cell), cell);
+        }
     }
 
     #[test]

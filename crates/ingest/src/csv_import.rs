@@ -412,7 +412,9 @@ fn text_cells<'r>(
         .iter()
         .enumerate()
         .map(|(i, bytes)| {
-            std::str::from_utf8(bytes).map(str::trim).map_err(|_| {
+            std::str::from_utf8(bytes)
+                .map(|t| otkeep_core::value::formula_unguarded(t.trim()))
+                .map_err(|_| {
                 let column = match names.get(i).filter(|n| !n.is_empty()) {
                     Some(name) => format!("column '{name}'"),
                     None => format!("column {}", i + 1),

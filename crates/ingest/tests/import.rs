@@ -314,7 +314,8 @@ async fn an_export_imports_back_into_another_site(store: Arc<Store>) {
                 "asset_type": "engineering_workstation", "serial_number": "SN;42",
                 "criticality": "high", "owner": "OT team", "lifecycle": "end_of_support",
                 "legacy": true, "compensating_controls": "No network,\n\"air-gapped\"",
-                "description": "Windows 7\n\nkept for TIA Portal V13", "location": "Room 1.04"
+                "description": "Windows 7\n\nkept for TIA Portal V13", "location": "Room 1.04",
+                "model": "=1+1 (defused on export, restored on import)"
             }),
         ),
     )

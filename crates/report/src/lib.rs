@@ -13,10 +13,12 @@
 //! For large exports, [`CsvWriter`] writes page after page to the same output, so a caller can
 //! stream a list through the store's pagination without holding every record in memory.
 //!
-//! Cells are written verbatim: values starting with `=`, `+`, `-` or `@` are not altered, so a
-//! spreadsheet program may treat such a cell as a formula when the file is opened.
+//! Cells that a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or
+//! carriage return) get a leading `'` (`otkeep_core::value::formula_guarded`), so opening an
+//! export cannot run a formula planted in a record; the CSV import removes it again.
 
 use otkeep_core::kind::{FieldType, KindDef};
+use otkeep_core::value::formula_guarded;
 use otkeep_core::{Record, Value};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -93,7 +95,7 @@ impl<'k, W: Write> CsvWriter<'k, W> {
                     // Choice values are stored as their key; `to_text` writes it as is.
                     (_, v) => v.to_text(),
                 };
-                self.row.push(cell);
+                self.row.push(formula_guarded(&cell).into_owned());
             }
             self.csv.write_record(&self.row)?;
         }
@@ -221,6 +223,16 @@ mod tests {
         let description = rows[0].iter().position(|h| h == "Description").unwrap();
         assert_eq!(rows[1][description], tricky);
         assert_eq!(rows[1][3], "PLC, \"main\"");
+    }
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_defused() {
+        let planted = "=HYPERLINK(\"http://evil.example\",\"click\")";
+        let out = export(&[plc(1, "PLC-01", planted)]);
+        let rows = read_back(&out);
+        let description = rows[0].iter().position(|h| h == "Description").unwrap();
+        assert_eq!(rows[1][description], format!("'{planted}"));
+        assert_eq!(rows[1][3], "PLC-01", "ordinary cells are untouched");
     }
 
     #[test]
