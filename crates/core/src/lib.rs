@@ -1,11 +1,13 @@
 //! Domain types and rules of otkeep, free of I/O.
 //!
+//! - [`access`]: roles, site-scoped grants and what they allow.
 //! - [`kind`]: the descriptor of a kind of record, from which all generic machinery works.
 //! - [`kinds`]: the kinds otkeep keeps (sites, zones, conduits, assets) and their registry.
 //! - [`value`]: typed values, records and the total parsers from text and JSON.
 //! - [`sl`]: IEC 62443 security level vectors.
 //! - [`demo`]: the deterministic demo plant generator.
 
+pub mod access;
 pub mod demo;
 pub mod kind;
 pub mod kinds;

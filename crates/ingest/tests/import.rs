@@ -114,7 +114,12 @@ fn places(errors: &[RowError]) -> Vec<(u64, &str)> {
 
 async fn assets(store: &Store, site: Option<i64>) -> Vec<Record> {
     let q = ListQuery {
-        sites: site.map(|s| vec![s]),
+        scope: site.map_or(otkeep_core::access::Scope::All, |s| {
+            otkeep_core::access::Scope::Limited {
+                sites: vec![s],
+                records: vec![],
+            }
+        }),
         per_page: 500,
         ..ListQuery::default()
     };

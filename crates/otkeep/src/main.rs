@@ -103,6 +103,49 @@ enum Command {
     VerifyAudit,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage user accounts (first setup and recovery: whoever runs this has the database).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account and print its one-time password (to be changed at first sign-in).
+    Add {
+        username: String,
+        /// Full name shown in the UI and on signatures.
+        #[arg(long)]
+        name: Option<String>,
+        /// Grant this role right away: admin, program_owner, site_engineer, operator, auditor,
+        /// vendor.
+        #[arg(long)]
+        role: Option<String>,
+        /// The site (code) the role applies to; all sites when absent.
+        #[arg(long)]
+        site: Option<String>,
+        /// For vendors: the id of the asset they may see.
+        #[arg(long)]
+        asset: Option<i64>,
+    },
+    /// Grant a role to an account.
+    Grant {
+        username: String,
+        role: String,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long)]
+        asset: Option<i64>,
+    },
+    /// Set a new one-time password (printed once); the user's sessions end.
+    ResetPassword { username: String },
+    /// Disable an account: it can no longer sign in, its sessions end, its tokens stop working.
+    Disable { username: String },
+    /// Enable a disabled or locked account.
+    Enable { username: String },
+    /// List accounts with their status and roles.
+    List,
 }
 
 #[derive(Args)]
@@ -113,12 +156,16 @@ struct ServeArgs {
     /// Load the demo organization first if the database has no sites.
     #[arg(long, env = "OTKEEP_DEMO")]
     demo: bool,
-    /// Name the server acts as (sign-in arrives with accounts; until then one operator).
-    #[arg(long, env = "OTKEEP_OPERATOR", default_value = "admin")]
-    operator: String,
-    /// Serve read-only: every change is refused (e.g. for an auditor's copy).
-    #[arg(long, env = "OTKEEP_READ_ONLY")]
-    read_only: bool,
+    /// Send the session cookie over plain HTTP too. Only for a server reached by name over
+    /// plain HTTP on a trusted network; browsers accept secure cookies on localhost anyway.
+    #[arg(long, env = "OTKEEP_INSECURE_COOKIES")]
+    insecure_cookies: bool,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "OTKEEP_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: i64,
+    /// Hours after sign-in after which a session ends regardless.
+    #[arg(long, env = "OTKEEP_SESSION_HOURS", default_value_t = 12)]
+    session_hours: i64,
 }
 
 #[derive(Args)]
@@ -222,6 +269,10 @@ async fn run(cli: Cli) -> Result<i32> {
                 }
             }
         }
+        Command::User { command } => {
+            let store = cli.db.open().await?;
+            user(&store, command).await
+        }
         Command::Migrate => {
             let store = cli.db.open().await?;
             println!(
@@ -278,12 +329,26 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let operator = if args.read_only {
-        otkeep_web::Operator::read_only(&args.operator)
-    } else {
-        otkeep_web::Operator::admin(&args.operator)
+    if let Some((username, password)) = store.ensure_first_admin().await? {
+        println!(
+            "first start: created administrator '{username}' with one-time password\n\n    {password}\n\nIt is shown only this once. Sign in with it and choose your own password."
+        );
+    }
+    let purged = store.purge_sessions().await?;
+    tracing::debug!(purged, "expired sessions removed");
+    if args.session_idle_minutes < 1 || args.session_hours < 1 {
+        bail!("session timeouts must be at least 1 minute idle and 1 hour absolute");
+    }
+    let policy = otkeep_store::AuthPolicy {
+        session_idle: jiff::SignedDuration::from_mins(args.session_idle_minutes),
+        session_absolute: jiff::SignedDuration::from_hours(args.session_hours),
+        ..otkeep_store::AuthPolicy::default()
     };
-    let state = otkeep_web::AppState::new(Arc::new(store), operator);
+    let state = otkeep_web::AppState {
+        store: Arc::new(store),
+        policy: Arc::new(policy),
+        secure_cookies: !args.insecure_cookies,
+    };
     println!("otkeep is running: open http://{addr}/  (Ctrl-C stops it)");
     otkeep_web::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
@@ -364,7 +429,10 @@ async fn export(
     };
     if let Some(code) = site {
         let id = site_id(store, code).await?;
-        q.sites = Some(vec![id]);
+        q.scope = otkeep_core::access::Scope::Limited {
+            sites: vec![id],
+            records: Vec::new(),
+        };
     }
     let out: Box<dyn Write> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -395,4 +463,142 @@ async fn export(
         );
     }
     Ok(())
+}
+
+/// The `user` subcommands. The CLI acts with the database's own trust; its changes are audited
+/// with the actor `cli`.
+async fn user(store: &Store, command: UserCommand) -> Result<i32> {
+    const ACTOR: &str = "cli";
+    let policy = otkeep_store::AuthPolicy::default();
+    let account = |name: String| async move {
+        store
+            .account_by_name(&name)
+            .await?
+            .with_context(|| format!("there is no account '{name}'"))
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            site,
+            asset,
+        } => {
+            let grant = match role {
+                Some(r) => Some(grant_of(store, &r, site.as_deref(), asset).await?),
+                None => None,
+            };
+            let password = otkeep_store::identity::one_time_password()?;
+            let hashed = store
+                .check_new_password(None, "", &password, &policy)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut tx = store.begin_write(ACTOR, None).await?;
+            let created = tx
+                .create_account(&username, name.as_deref().unwrap_or(""), hashed)
+                .await?;
+            if let Some(g) = grant {
+                tx.add_grant(created.id, &g).await?;
+            }
+            tx.commit().await?;
+            println!(
+                "created '{}'; one-time password (shown once, must be changed at first sign-in):\n{password}",
+                created.username
+            );
+            Ok(0)
+        }
+        UserCommand::Grant {
+            username,
+            role,
+            site,
+            asset,
+        } => {
+            let a = account(username).await?;
+            let g = grant_of(store, &role, site.as_deref(), asset).await?;
+            let mut tx = store.begin_write(ACTOR, None).await?;
+            tx.add_grant(a.id, &g).await?;
+            tx.commit().await?;
+            println!("granted {} to '{}'", g.role.label(), a.username);
+            Ok(0)
+        }
+        UserCommand::ResetPassword { username } => {
+            let a = account(username).await?;
+            let password = otkeep_store::identity::one_time_password()?;
+            let hashed = store
+                .check_new_password(None, "", &password, &policy)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut tx = store.begin_write(ACTOR, None).await?;
+            tx.set_password(a.id, hashed, true).await?;
+            tx.commit().await?;
+            println!(
+                "password of '{}' reset; its sessions ended. One-time password (shown once):\n{password}",
+                a.username
+            );
+            Ok(0)
+        }
+        UserCommand::Disable { username } => set_disabled(store, &username, true).await,
+        UserCommand::Enable { username } => set_disabled(store, &username, false).await,
+        UserCommand::List => {
+            for a in store.accounts().await? {
+                let grants = store.grants_of(a.id).await?;
+                let roles: Vec<String> = grants
+                    .iter()
+                    .map(|g| match (g.grant.site, g.grant.asset) {
+                        (_, Some(asset)) => format!("{} (asset #{asset})", g.grant.role.key()),
+                        (Some(site), None) => format!("{} (site #{site})", g.grant.role.key()),
+                        (None, None) => format!("{} (all sites)", g.grant.role.key()),
+                    })
+                    .collect();
+                let status = if a.disabled {
+                    "disabled"
+                } else if a.is_locked() {
+                    "locked"
+                } else if a.must_change_password {
+                    "must change password"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{status}\t{}", a.username, a.display_name, roles.join(", "));
+            }
+            Ok(0)
+        }
+    }
+}
+
+async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<i32> {
+    let a = store
+        .account_by_name(username)
+        .await?
+        .with_context(|| format!("there is no account '{username}'"))?;
+    let mut tx = store.begin_write("cli", None).await?;
+    tx.set_disabled(a.id, disabled).await?;
+    tx.commit().await?;
+    println!(
+        "'{}' {}",
+        a.username,
+        if disabled { "disabled; its sessions ended" } else { "enabled" }
+    );
+    Ok(0)
+}
+
+/// A grant from command-line words: role key, optional site code, optional asset id.
+async fn grant_of(
+    store: &Store,
+    role: &str,
+    site: Option<&str>,
+    asset: Option<i64>,
+) -> Result<otkeep_core::access::Grant> {
+    use otkeep_core::access::{ROLES, Role};
+    let Some(role) = Role::from_key(role) else {
+        let known: Vec<&str> = ROLES.iter().map(|r| r.key()).collect();
+        bail!("unknown role '{role}'; use one of {}", known.join(", "));
+    };
+    let site = match site {
+        Some(code) => Some(site_id(store, code).await?),
+        None => None,
+    };
+    let grant = otkeep_core::access::Grant { role, site, asset };
+    grant.validate().map_err(|m| anyhow::anyhow!(m))?;
+    Ok(grant)
 }

@@ -8,6 +8,7 @@
 //! reports.
 
 use crate::{Store, StoreError};
+use otkeep_core::access::Scope;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -32,6 +33,8 @@ pub struct AuditEvent {
     /// The record after the change, as JSON text (`None` for a delete).
     pub after: Option<String>,
     pub reason: Option<String>,
+    /// The site the event concerns (`None` for events outside any site, such as sign-ins).
+    pub site_id: Option<i64>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -47,7 +50,7 @@ pub struct FieldChange {
 impl AuditEvent {
     /// The hash this event must carry given its content and `prev_hash`.
     pub fn compute_hash(&self) -> String {
-        let line = json!([
+        let mut line = json!([
             self.seq,
             self.at,
             self.actor,
@@ -57,8 +60,13 @@ impl AuditEvent {
             self.before,
             self.after,
             self.reason
-        ])
-        .to_string();
+        ]);
+        // Events that name a site hash it too (appended, so events written before sites were
+        // recorded keep their hash).
+        if let (Some(site), Some(items)) = (self.site_id, line.as_array_mut()) {
+            items.push(json!(site));
+        }
+        let line = line.to_string();
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.as_bytes());
         hasher.update(b"\n");
@@ -109,14 +117,14 @@ impl AuditEvent {
             before: row.try_get("before_json")?,
             after: row.try_get("after_json")?,
             reason: row.try_get("reason")?,
+            site_id: row.try_get("site_id")?,
             prev_hash: row.try_get("prev_hash")?,
             hash: row.try_get("hash")?,
         })
     }
 }
 
-const EVENT_COLUMNS: &str =
-    "seq, at, actor, action, kind, record_id, before_json, after_json, reason, prev_hash, hash";
+const EVENT_COLUMNS: &str = "seq, at, actor, action, kind, record_id, before_json, after_json, reason, site_id, prev_hash, hash";
 
 /// Appends an event inside the caller's transaction.
 pub(crate) async fn append(
@@ -124,8 +132,8 @@ pub(crate) async fn append(
     e: &AuditEvent,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit_event (seq, at, actor, action, kind, record_id, before_json, after_json, reason, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO audit_event (seq, at, actor, action, kind, record_id, before_json, after_json, reason, site_id, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(e.seq)
     .bind(&e.at)
@@ -136,6 +144,7 @@ pub(crate) async fn append(
     .bind(&e.before)
     .bind(&e.after)
     .bind(&e.reason)
+    .bind(e.site_id)
     .bind(&e.prev_hash)
     .bind(&e.hash)
     .execute(conn)
@@ -182,10 +191,24 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    /// The newest events of the whole trail, newest first.
-    pub async fn recent_events(&self, limit: u32) -> Result<Vec<AuditEvent>, StoreError> {
-        let sql =
-            format!("SELECT {EVENT_COLUMNS} FROM audit_event ORDER BY seq DESC LIMIT {limit}");
+    /// The newest events of the trail within `scope` (by the site events concern; events
+    /// outside any site only for [`Scope::All`]), newest first.
+    pub async fn recent_events(
+        &self,
+        limit: u32,
+        scope: &Scope,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let filter = match scope {
+            Scope::All => String::new(),
+            Scope::Limited { sites, .. } if sites.is_empty() => "WHERE 1 = 0".to_string(),
+            Scope::Limited { sites, .. } => format!(
+                "WHERE site_id IN ({})",
+                sites.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_event {filter} ORDER BY seq DESC LIMIT {limit}"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await?;

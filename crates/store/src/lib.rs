@@ -5,6 +5,8 @@
 //! - [`WriteTx`] (see [`write`]) is the one write path: every create, update and delete goes
 //!   through it, and each appends a hash-chained event to the audit trail in the same
 //!   transaction (see [`audit`]).
+//! - [`identity`]: accounts, sign-in and lockout, sessions, API tokens, grants and signatures,
+//!   written through the same path and audited the same way.
 //!
 //! Both backends are reached through sqlx's `Any` driver with one set of SQL. Values are kept to
 //! the types both share (64-bit integers and text; times as RFC 3339 UTC text), so the same
@@ -14,6 +16,7 @@
 pub mod audit;
 mod columns;
 mod demo;
+pub mod identity;
 pub mod migrate;
 pub mod read;
 pub mod testing;
@@ -21,6 +24,11 @@ pub mod write;
 
 pub use audit::{AuditEvent, VerifyReport};
 pub use demo::DemoLoad;
+pub use identity::{
+    Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
+    Signature,
+    TokenScope,
+};
 pub use read::{ListQuery, Page, RefTitles, SortOrder};
 pub use write::WriteTx;
 

@@ -17,13 +17,22 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub static MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "record spine: sites, zones, conduits, assets, audit trail",
-    common: include_str!("migrations/0001_spine.sql"),
-    sqlite: include_str!("migrations/0001_spine.sqlite.sql"),
-    postgres: include_str!("migrations/0001_spine.postgres.sql"),
-}];
+pub static MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "record spine: sites, zones, conduits, assets, audit trail",
+        common: include_str!("migrations/0001_spine.sql"),
+        sqlite: include_str!("migrations/0001_spine.sqlite.sql"),
+        postgres: include_str!("migrations/0001_spine.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "identity: accounts, grants, sessions, API tokens, signatures; audit event sites",
+        common: include_str!("migrations/0002_identity.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
 
 impl Migration {
     fn sql(&self, backend: Backend) -> String {

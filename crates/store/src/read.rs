@@ -3,6 +3,7 @@
 use crate::columns::{Param, bind, decode_field, select_list};
 use crate::{Store, StoreError};
 use otkeep_core::kind::{FieldType, KindDef};
+use otkeep_core::access::Scope;
 use otkeep_core::{Channel, Record, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -25,8 +26,8 @@ pub struct ListQuery {
     pub filters: BTreeMap<&'static str, Value>,
     /// Free text matched (case-insensitively, as a substring) against searchable fields.
     pub text: Option<String>,
-    /// When set, only records of these sites (authorization scope).
-    pub sites: Option<Vec<i64>>,
+    /// The records the reader may see (authorization scope).
+    pub scope: Scope,
     /// Sortable field name; the kind's default when `None`.
     pub sort: Option<&'static str>,
     pub order: SortOrder,
@@ -40,7 +41,7 @@ impl Default for ListQuery {
         ListQuery {
             filters: BTreeMap::new(),
             text: None,
-            sites: None,
+            scope: Scope::All,
             sort: None,
             order: SortOrder::Asc,
             page: 1,
@@ -112,14 +113,21 @@ fn list_where(kind: &KindDef, q: &ListQuery) -> Where {
         let p = w.push_param(param);
         w.clauses.push(format!("t.{} = {p}", field.name));
     }
-    if let Some(sites) = &q.sites {
-        let column = kind.site_field.unwrap_or("id");
-        if sites.is_empty() {
+    if let Scope::Limited { sites, records } = &q.scope {
+        // Ids are integers from our own grants, so they are spelled inline.
+        let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let mut ors = Vec::new();
+        if !sites.is_empty() {
+            let column = kind.site_field.unwrap_or("id");
+            ors.push(format!("t.{column} IN ({})", list(sites)));
+        }
+        if !records.is_empty() {
+            ors.push(format!("t.id IN ({})", list(records)));
+        }
+        if ors.is_empty() {
             w.clauses.push("1 = 0".into());
         } else {
-            let ids: Vec<String> = sites.iter().map(|s| s.to_string()).collect();
-            w.clauses
-                .push(format!("t.{column} IN ({})", ids.join(", ")));
+            w.clauses.push(format!("({})", ors.join(" OR ")));
         }
     }
     if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {

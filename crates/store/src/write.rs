@@ -252,6 +252,26 @@ impl<'s> WriteTx<'s> {
                 holders.push(format!("{n} {} ({})", what.to_lowercase(), field.label));
             }
         }
+        // Role grants name sites and vendors' assets; revoke them before deleting.
+        let grant_column = match kind.name {
+            "site" => Some("site_id"),
+            "asset" => Some("asset_id"),
+            _ => None,
+        };
+        if let (Some(column), false) = (grant_column, site_bound) {
+            let sql = format!("SELECT COUNT(*) FROM role_grant WHERE {column} = $1");
+            let n: i64 = sqlx::query(AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?
+                .try_get(0)?;
+            if n > 0 {
+                holders.push(format!(
+                    "{n} role grant{} (revoke them under Users)",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+        }
         Ok(holders)
     }
 
@@ -455,16 +475,42 @@ impl<'s> WriteTx<'s> {
         before: Option<&Record>,
         after: Option<&Record>,
     ) -> Result<(), StoreError> {
+        let site = after.or(before).and_then(Record::site_id);
+        self.append_event(
+            action,
+            kind.name,
+            Some(id),
+            before.map(|r| r.to_json().to_string()),
+            after.map(|r| r.to_json().to_string()),
+            site,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Appends one event to the audit chain in this transaction and returns its sequence
+    /// number. Record changes call it through `create`/`update`/`delete`; identity events
+    /// (sign-ins, grants, tokens, signatures) call it directly.
+    pub(crate) async fn append_event(
+        &mut self,
+        action: &str,
+        kind: &str,
+        record_id: Option<i64>,
+        before: Option<String>,
+        after: Option<String>,
+        site_id: Option<i64>,
+    ) -> Result<i64, StoreError> {
         let mut event = AuditEvent {
             seq: self.seq + 1,
             at: crate::now(),
             actor: self.actor.clone(),
             action: action.to_string(),
-            kind: kind.name.to_string(),
-            record_id: Some(id),
-            before: before.map(|r| r.to_json().to_string()),
-            after: after.map(|r| r.to_json().to_string()),
+            kind: kind.to_string(),
+            record_id,
+            before,
+            after,
             reason: self.reason.clone(),
+            site_id,
             prev_hash: self.head.clone(),
             hash: String::new(),
         };
@@ -472,6 +518,15 @@ impl<'s> WriteTx<'s> {
         audit::append(&mut self.tx, &event).await?;
         self.seq = event.seq;
         self.head = event.hash;
-        Ok(())
+        Ok(self.seq)
+    }
+
+    /// The transaction's connection, for the identity tables (same transaction, same lock).
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub(crate) fn actor(&self) -> &str {
+        &self.actor
     }
 }

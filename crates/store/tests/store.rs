@@ -3,6 +3,7 @@
 use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::value::{values_from_json, values_from_text};
 use otkeep_core::{KindDef, Value, Values};
+use otkeep_core::access::Scope;
 use otkeep_store::{Backend, ListQuery, SortOrder, Store, StoreError};
 use serde_json::json;
 use sqlx::AssertSqlSafe;
@@ -500,13 +501,25 @@ async fn lists_filter_search_sort_and_paginate(store: Arc<Store>) {
 
     // Site scope (authorization) restricts lists, even with no other filter.
     let q = ListQuery {
-        sites: Some(vec![f.other_site]),
+        scope: Scope::Limited {
+            sites: vec![f.other_site],
+            records: vec![],
+        },
         ..ListQuery::default()
     };
     let scoped = store.list(&ASSET_KIND, &q).await.unwrap();
     assert_eq!(scoped.total, 1);
+    // A record named one by one is visible beside whole sites (a vendor's granted asset).
     let q = ListQuery {
-        sites: Some(vec![]),
+        scope: Scope::Limited {
+            sites: vec![f.other_site],
+            records: vec![p1.records[0].id],
+        },
+        ..ListQuery::default()
+    };
+    assert_eq!(store.list(&ASSET_KIND, &q).await.unwrap().total, 2);
+    let q = ListQuery {
+        scope: Scope::nothing(),
         ..ListQuery::default()
     };
     assert_eq!(store.list(&SITE_KIND, &q).await.unwrap().total, 0);

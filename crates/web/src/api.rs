@@ -8,31 +8,34 @@
 //! | PUT | `/api/v1/{plural}/{id}` | replace; the body's `version` must be the current one (409 otherwise) |
 //! | DELETE | `/api/v1/{plural}/{id}?version=N` | delete (204) |
 //! | GET | `/api/v1/{plural}/{id}/history` | audit events of the record |
+//! | GET, POST | `/api/v1/{plural}/{id}/signatures` | signatures of the record; sign (see [`crate::sign`]) |
+//! | GET | `/api/v1/me` | the signed-in account and its grants |
+//! | GET, POST | `/api/v1/me/tokens` | one's API tokens; create one (the secret is in the answer, once) |
+//! | DELETE | `/api/v1/me/tokens/{id}` | revoke a token |
+//! | GET | `/api/v1/audit` | the newest audit events one may read (`?limit=`, at most 1000) |
 //!
+//! Authenticate with `Authorization: Bearer <token>` (tokens are made under "My account"); a
+//! browser session also works, with the `X-CSRF-Token` header on changes.
 //! Errors are `{"error": {"message": …, "field": …, "details": [{"field", "message"}]}}`.
 //! A reason for the audit trail may be given in the `X-Otkeep-Reason` header.
 
 use crate::AppState;
-use crate::auth::{Denied, Operator, Permission};
+use crate::auth::{Denied, Principal};
 use crate::view;
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use otkeep_core::access::Capability;
 use otkeep_core::value::values_from_json;
 use otkeep_core::{FieldError, KindDef, Record};
 use otkeep_store::StoreError;
 use serde_json::{Value as JsonValue, json};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/{plural}", get(list).post(create))
-        .route("/{plural}/{id}", get(read).put(replace).delete(remove))
-        .route("/{plural}/{id}/history", get(history))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such API endpoint") })
+/// The answer for an unknown API path.
+pub fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such API endpoint")
 }
 
 /// An API error: status, message, and the field(s) at fault.
@@ -44,7 +47,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -52,7 +55,7 @@ impl ApiError {
         }
     }
 
-    fn invalid(details: Vec<FieldError>) -> ApiError {
+    pub(crate) fn invalid(details: Vec<FieldError>) -> ApiError {
         let message = match details.as_slice() {
             [one] => one.to_string(),
             many => format!("{} fields are invalid", many.len()),
@@ -110,7 +113,7 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-fn kind_of(plural: &str) -> Result<&'static KindDef, ApiError> {
+pub(crate) fn kind_of(plural: &str) -> Result<&'static KindDef, ApiError> {
     otkeep_core::kind_by_plural(plural).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -126,38 +129,15 @@ fn reason(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-fn visible(op: &Operator, record: &Record) -> bool {
-    match (&op.sites, record.site_id()) {
-        (Some(allowed), Some(site)) => allowed.contains(&site),
-        _ => true,
-    }
-}
-
-fn site_allowed(
-    op: &Operator,
-    kind: &KindDef,
-    values: &otkeep_core::Values,
-) -> Result<(), ApiError> {
-    let (Some(allowed), Some(sf)) = (&op.sites, kind.site_field) else {
-        return Ok(());
-    };
-    match values.get(sf).and_then(otkeep_core::Value::as_int) {
-        Some(site) if !allowed.contains(&site) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("{} may not write records of site #{site}", op.name),
-        )),
-        _ => Ok(()),
-    }
-}
-
-async fn load(
+/// A record the principal may read; anything else is "does not exist".
+pub(crate) async fn load(
     state: &AppState,
-    op: &Operator,
+    p: &Principal,
     kind: &'static KindDef,
     id: i64,
 ) -> Result<Record, ApiError> {
     match state.store.get(kind, id).await? {
-        Some(r) if visible(op, &r) => Ok(r),
+        Some(r) if p.access.can_read(&r) => Ok(r),
         _ => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("{} #{id} does not exist", kind.name),
@@ -165,19 +145,19 @@ async fn load(
     }
 }
 
-async fn list(
+pub async fn list(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path(plural): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Json<JsonValue>, ApiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
+    let scope = p.read_scope(kind)?;
     let mut q = view::list_query(kind, &params, true).map_err(|e| ApiError {
         status: StatusCode::BAD_REQUEST,
         ..ApiError::invalid(vec![e])
     })?;
-    q.sites = op.sites.clone();
+    q.scope = scope;
     let page = state.store.list(kind, &q).await?;
     Ok(Json(json!({
         "items": page.records.iter().map(Record::to_json).collect::<Vec<_>>(),
@@ -188,21 +168,23 @@ async fn list(
     })))
 }
 
-async fn create(
+pub async fn create(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path(plural): Path<String>,
     headers: HeaderMap,
     body: Result<Json<JsonValue>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
     let Json(body) = body?;
     let values = values_from_json(kind, &body).map_err(ApiError::invalid)?;
-    site_allowed(&op, kind, &values)?;
+    p.require(
+        Capability::Write,
+        crate::ui::target_site(kind, &values, None),
+    )?;
     let mut tx = state
         .store
-        .begin_write(&op.name, reason(&headers).as_deref())
+        .begin_write(p.name(), reason(&headers).as_deref())
         .await?;
     let record = tx.create(kind, values).await?;
     tx.commit().await?;
@@ -215,24 +197,22 @@ async fn create(
         .into_response())
 }
 
-async fn read(
+pub async fn read(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Json<JsonValue>, ApiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
-    Ok(Json(load(&state, &op, kind, id).await?.to_json()))
+    Ok(Json(load(&state, &p, kind, id).await?.to_json()))
 }
 
-async fn replace(
+pub async fn replace(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
     headers: HeaderMap,
     body: Result<Json<JsonValue>, JsonRejection>,
 ) -> Result<Json<JsonValue>, ApiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
     let Json(body) = body?;
     let version = body
@@ -244,12 +224,16 @@ async fn replace(
                 "the version the edit is based on is required (optimistic concurrency)",
             )])
         })?;
-    load(&state, &op, kind, id).await?;
+    let current = load(&state, &p, kind, id).await?;
+    p.require(Capability::Write, current.site_id())?;
     let values = values_from_json(kind, &body).map_err(ApiError::invalid)?;
-    site_allowed(&op, kind, &values)?;
+    p.require(
+        Capability::Write,
+        crate::ui::target_site(kind, &values, Some(id)),
+    )?;
     let mut tx = state
         .store
-        .begin_write(&op.name, reason(&headers).as_deref())
+        .begin_write(p.name(), reason(&headers).as_deref())
         .await?;
     let record = tx.update(kind, id, version, values).await?;
     tx.commit().await?;
@@ -257,18 +241,17 @@ async fn replace(
 }
 
 #[derive(serde::Deserialize)]
-struct DeleteParams {
+pub struct DeleteParams {
     version: Option<i64>,
 }
 
-async fn remove(
+pub async fn remove(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
     Query(params): Query<DeleteParams>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
     let version = params.version.ok_or_else(|| {
         ApiError::invalid(vec![FieldError::new(
@@ -276,47 +259,165 @@ async fn remove(
             "pass ?version=N, the version you saw, to delete",
         )])
     })?;
-    load(&state, &op, kind, id).await?;
+    let current = load(&state, &p, kind, id).await?;
+    p.require(Capability::Write, current.site_id())?;
     let mut tx = state
         .store
-        .begin_write(&op.name, reason(&headers).as_deref())
+        .begin_write(p.name(), reason(&headers).as_deref())
         .await?;
     tx.delete(kind, id, version).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn history(
+pub async fn history(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Json<JsonValue>, ApiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
-    if let Some(r) = state.store.get(kind, id).await?
-        && !visible(&op, &r)
-    {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("{} #{id} does not exist", kind.name),
-        ));
-    }
-    let events = state.store.history(kind.name, id).await?;
+    let (_, events) = crate::ui::visible_history(&state, &p, kind, id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("{} #{id} does not exist", kind.name),
+            )
+        })?;
+    Ok(Json(json!({
+        "items": events.iter().map(event_json).collect::<Vec<_>>()
+    })))
+}
+
+fn event_json(e: &otkeep_store::AuditEvent) -> JsonValue {
     let parse = |s: &Option<String>| {
         s.as_deref()
             .and_then(|t| serde_json::from_str::<JsonValue>(t).ok())
             .unwrap_or(JsonValue::Null)
     };
+    json!({
+        "seq": e.seq,
+        "at": e.at,
+        "actor": e.actor,
+        "action": e.action,
+        "kind": e.kind,
+        "record_id": e.record_id,
+        "site_id": e.site_id,
+        "reason": e.reason,
+        "before": parse(&e.before),
+        "after": parse(&e.after),
+        "hash": e.hash,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct AuditParams {
+    limit: Option<u32>,
+}
+
+/// The newest audit events within the caller's audit scope.
+pub async fn audit(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<JsonValue>, ApiError> {
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let events = state
+        .store
+        .recent_events(limit, &p.access.sites_with(Capability::Audit))
+        .await?;
     Ok(Json(json!({
-        "items": events.iter().map(|e| json!({
-            "seq": e.seq,
-            "at": e.at,
-            "actor": e.actor,
-            "action": e.action,
-            "reason": e.reason,
-            "before": parse(&e.before),
-            "after": parse(&e.after),
-            "hash": e.hash,
-        })).collect::<Vec<_>>()
+        "items": events.iter().map(event_json).collect::<Vec<_>>()
     })))
+}
+
+/// The signed-in account: who, how authenticated, and its grants.
+pub async fn me(State(state): State<AppState>, p: Principal) -> Result<Json<JsonValue>, ApiError> {
+    let grants = state.store.grants_of(p.account.id).await?;
+    let via = match &p.via {
+        crate::auth::Via::Session { .. } => json!({"session": true}),
+        crate::auth::Via::Token { id, scope } => json!({"token": id, "scope": scope.key()}),
+    };
+    Ok(Json(json!({
+        "id": p.account.id,
+        "username": p.account.username,
+        "display_name": p.account.display_name,
+        "via": via,
+        "grants": grants.iter().map(|g| json!({
+            "id": g.id,
+            "role": g.grant.role.key(),
+            "site_id": g.grant.site,
+            "asset_id": g.grant.asset,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+fn token_json(t: &otkeep_store::ApiToken) -> JsonValue {
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "prefix": t.prefix,
+        "scope": t.scope.key(),
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "last_used_at": t.last_used_at,
+        "revoked_at": t.revoked_at,
+        "active": t.is_active(),
+    })
+}
+
+pub async fn my_tokens(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Json<JsonValue>, ApiError> {
+    let tokens = state.store.tokens_of(p.account.id).await?;
+    Ok(Json(json!({
+        "items": tokens.iter().map(token_json).collect::<Vec<_>>()
+    })))
+}
+
+/// Creates a token: `{"name": …, "scope": "read" | "read-write", "expires_in_days": 1–365}`.
+/// A token cannot make a token: creating one takes a browser session, so a leaked token
+/// cannot extend itself.
+pub async fn create_token(
+    State(state): State<AppState>,
+    p: Principal,
+    body: Result<Json<JsonValue>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    if matches!(p.via, crate::auth::Via::Token { .. }) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "tokens are created from a signed-in session, not with another token",
+        ));
+    }
+    let Json(body) = body?;
+    let name = body.get("name").and_then(JsonValue::as_str).unwrap_or("");
+    let scope = body
+        .get("scope")
+        .and_then(JsonValue::as_str)
+        .unwrap_or("read");
+    let days = body
+        .get("expires_in_days")
+        .and_then(JsonValue::as_i64)
+        .unwrap_or(90);
+    let (token, secret) = crate::account::make_token(&state, &p, name, scope, days)
+        .await
+        .map_err(|e| match e {
+            crate::account::TokenError::Invalid(f) => ApiError::invalid(vec![f]),
+            crate::account::TokenError::Store(e) => e.into(),
+        })?;
+    let mut out = token_json(&token);
+    out["secret"] = json!(secret);
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let mut tx = state.store.begin_write(p.name(), None).await?;
+    tx.revoke_token(p.account.id, id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

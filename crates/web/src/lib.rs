@@ -4,78 +4,55 @@
 //!   set of handlers for every kind of record: list, detail, form, history, CSV export.
 //! - [`api`]: the JSON API under `/api/v1/…`, generic over kinds the same way.
 //! - [`openapi`]: the OpenAPI document, generated from the kind descriptors.
-//! - [`auth`]: who is acting and what they may do; every handler asks it.
+//! - [`routes`]: the route table; every route declares its access gate.
+//! - [`auth`]: authentication (sessions, API tokens), CSRF, security headers, the gate.
+//! - [`account`], [`admin`]: sign-in, one's own account and tokens, account administration.
+//! - [`sign`]: electronic signatures of records.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
 
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod openapi;
+pub mod routes;
+pub mod sign;
 pub mod ui;
 mod view;
 
 use axum::Router;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::get;
-use otkeep_store::Store;
+use otkeep_store::{AuthPolicy, Store};
 use std::sync::Arc;
 
-pub use auth::{Operator, Permission};
+pub use auth::{Gate, Principal};
+pub use routes::{RouteSpec, route_specs};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
-    /// The account requests act as, until sign-in arrives (issue 3).
-    pub operator: Arc<Operator>,
+    pub policy: Arc<AuthPolicy>,
+    /// Mark the session cookie `Secure` (sent over HTTPS only; browsers also accept it on
+    /// http://localhost). Turn off only behind a TLS-terminating proxy that speaks plain HTTP
+    /// to a browser on another host, which should not happen.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, operator: Operator) -> AppState {
+    pub fn new(store: Arc<Store>) -> AppState {
         AppState {
             store,
-            operator: Arc::new(operator),
+            policy: Arc::new(AuthPolicy::default()),
+            secure_cookies: true,
         }
     }
 }
 
-const STYLE_CSS: &str = include_str!("../static/style.css");
-
 /// The whole application: UI, API, health checks and static assets (served from the binary,
-/// no CDN: plants are often air-gapped).
+/// no CDN: plants are often air-gapped). See [`routes`] for the route table.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route(
-            "/static/style.css",
-            get(|| async {
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-                        (header::CACHE_CONTROL, "public, max-age=3600"),
-                    ],
-                    STYLE_CSS,
-                )
-            }),
-        )
-        .route("/api/openapi.json", get(openapi::document))
-        .nest("/api/v1", api::routes())
-        .merge(ui::routes())
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .layer(tower_http::compression::CompressionLayer::new())
-        .with_state(state)
-}
-
-async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready".to_string()),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("database unreachable: {e}"),
-        ),
-    }
+    routes::router(state)
 }
 
 /// Serves the application on `listener` until `shutdown` completes.
@@ -84,7 +61,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -3,32 +3,18 @@
 //! `/{plural}/export.csv`, plus the dashboard and the audit trail.
 
 use crate::AppState;
-use crate::auth::{Denied, Operator, Permission};
+use crate::auth::{Denied, Principal};
 use crate::view::{self, Cell, FormInput, SelectOption, SlCell};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
+use otkeep_core::access::{Capability, Scope};
 use otkeep_core::value::values_from_text;
 use otkeep_core::{FieldError, FieldType, KINDS, KindDef, Record};
 use otkeep_store::{AuditEvent, ListQuery, SortOrder, StoreError};
 use std::collections::BTreeMap;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(dashboard))
-        .route("/audit", get(audit_trail))
-        .route("/{plural}", get(list).post(create))
-        .route("/{plural}/new", get(new_form))
-        .route("/{plural}/export.csv", get(export_csv))
-        .route("/{plural}/{id}", get(detail).post(update))
-        .route("/{plural}/{id}/edit", get(edit_form))
-        .route("/{plural}/{id}/delete", post(delete))
-        .route("/{plural}/{id}/history", get(history))
-}
 
 // ---------------------------------------------------------------- errors and layout
 
@@ -69,24 +55,47 @@ struct ErrorPage {
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match self {
-            UiError::NotFound(m) => (StatusCode::NOT_FOUND, "Not found", m),
-            UiError::Denied(d) => (StatusCode::FORBIDDEN, "Not allowed", d.0),
-            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Cannot do that", m),
-            UiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", m),
+        let (status, message) = match self {
+            UiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            UiError::Denied(d) => (StatusCode::FORBIDDEN, d.0),
+            UiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
+            UiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m),
         };
-        render(
-            status,
-            &ErrorPage {
-                nav: Nav::new(""),
-                title: title.to_string(),
-                message,
-            },
-        )
+        error_page(status, &message)
     }
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+/// An error page (without the signed-in navigation: it also serves refusals before sign-in).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::UNAUTHORIZED => "Sign in first",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "Cannot do that",
+    };
+    render(
+        status,
+        &ErrorPage {
+            nav: Nav::anonymous(),
+            title: title.to_string(),
+            message: message.to_string(),
+        },
+    )
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready".to_string()).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unreachable: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -96,23 +105,35 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-fn kind_of(plural: &str) -> Result<&'static KindDef, UiError> {
+pub(crate) fn kind_of(plural: &str) -> Result<&'static KindDef, UiError> {
     otkeep_core::kind_by_plural(plural)
         .ok_or_else(|| UiError::NotFound(format!("There is no page '/{plural}'.")))
 }
 
-async fn load(state: &AppState, kind: &'static KindDef, id: i64) -> Result<Record, UiError> {
-    state.store.get(kind, id).await?.ok_or_else(|| {
-        UiError::NotFound(format!(
+/// A record the principal may read; one they may not see is "not found", exactly like a
+/// missing one, so ids cannot be probed.
+pub(crate) async fn load(
+    state: &AppState,
+    p: &Principal,
+    kind: &'static KindDef,
+    id: i64,
+) -> Result<Record, UiError> {
+    match state.store.get(kind, id).await? {
+        Some(r) if p.access.can_read(&r) => Ok(r),
+        _ => Err(UiError::NotFound(format!(
             "{} #{id} does not exist (it may have been deleted).",
             kind.label
-        ))
-    })
+        ))),
+    }
 }
 
 /// Left navigation: kinds grouped as the program's documentation is.
 pub struct Nav {
     pub groups: Vec<NavGroup>,
+    /// The signed-in user's name (empty when signed out).
+    pub user: String,
+    /// The CSRF token every form of the page carries.
+    pub csrf: String,
 }
 
 pub struct NavGroup {
@@ -127,23 +148,33 @@ pub struct NavItem {
 }
 
 impl Nav {
-    fn new(active: &str) -> Nav {
+    pub(crate) fn anonymous() -> Nav {
+        Nav {
+            groups: Vec::new(),
+            user: String::new(),
+            csrf: String::new(),
+        }
+    }
+
+    /// The navigation of `p`: only what they may open.
+    pub(crate) fn new(active: &str, p: &Principal) -> Nav {
+        let mut overview = vec![NavItem {
+            href: "/".into(),
+            label: "Dashboard",
+            active: active == "dashboard",
+        }];
+        if p.access.has(Capability::Audit) {
+            overview.push(NavItem {
+                href: "/audit".into(),
+                label: "Audit trail",
+                active: active == "audit",
+            });
+        }
         let mut groups: Vec<NavGroup> = vec![NavGroup {
             label: "Overview",
-            items: vec![
-                NavItem {
-                    href: "/".into(),
-                    label: "Dashboard",
-                    active: active == "dashboard",
-                },
-                NavItem {
-                    href: "/audit".into(),
-                    label: "Audit trail",
-                    active: active == "audit",
-                },
-            ],
+            items: overview,
         }];
-        for k in KINDS {
+        for k in KINDS.iter().filter(|k| !p.access.read_scope(k).is_nothing()) {
             let item = NavItem {
                 href: format!("/{}", k.plural),
                 label: k.label_plural,
@@ -157,7 +188,27 @@ impl Nav {
                 }),
             }
         }
-        Nav { groups }
+        let mut own = vec![NavItem {
+            href: "/account".into(),
+            label: "My account",
+            active: active == "account",
+        }];
+        if p.is_admin() {
+            own.push(NavItem {
+                href: "/admin/users".into(),
+                label: "Users and roles",
+                active: active == "users",
+            });
+        }
+        groups.push(NavGroup {
+            label: "Access",
+            items: own,
+        });
+        Nav {
+            groups,
+            user: p.account.display_name.clone(),
+            csrf: p.csrf().to_string(),
+        }
     }
 }
 
@@ -196,14 +247,13 @@ struct DashboardPage {
     events: Vec<EventRow>,
 }
 
-async fn dashboard(State(state): State<AppState>, op: Operator) -> Result<Response, UiError> {
-    op.require(Permission::Read)?;
+pub async fn dashboard(State(state): State<AppState>, p: Principal) -> Result<Response, UiError> {
     let store = &state.store;
     let sites = store
         .list(
             &SITE_KIND,
             &ListQuery {
-                sites: op.sites.clone(),
+                scope: p.access.read_scope(&SITE_KIND),
                 per_page: 500,
                 ..ListQuery::default()
             },
@@ -242,9 +292,11 @@ async fn dashboard(State(state): State<AppState>, op: Operator) -> Result<Respon
             criticality,
         });
     }
-    let events = store.recent_events(12).await?;
+    let events = store
+        .recent_events(12, &p.access.sites_with(Capability::Read))
+        .await?;
     let page = DashboardPage {
-        nav: Nav::new("dashboard"),
+        nav: Nav::new("dashboard", &p),
         total_assets: cards.iter().map(|c| c.assets).sum(),
         total_zones: cards.iter().map(|c| c.zones).sum(),
         total_conduits: cards.iter().map(|c| c.conduits).sum(),
@@ -281,7 +333,7 @@ fn event_row(e: &AuditEvent, tz: Option<&str>) -> EventRow {
 }
 
 /// A stored UTC time shown in a time zone (UTC when none is known).
-fn local_time(utc: &str, tz: Option<&str>) -> String {
+pub(crate) fn local_time(utc: &str, tz: Option<&str>) -> String {
     let Ok(ts) = utc.parse::<jiff::Timestamp>() else {
         return utc.to_string();
     };
@@ -361,7 +413,7 @@ fn list_href(plural: &str, params: &[(String, String)], set: &[(&str, String)]) 
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
@@ -379,16 +431,23 @@ fn urlencode(s: &str) -> String {
 /// when no site is chosen), at most 2,000.
 async fn ref_options(
     state: &AppState,
-    op: &Operator,
+    scope: Scope,
     target: &'static KindDef,
     site: Option<i64>,
 ) -> Result<Vec<SelectOption>, StoreError> {
-    let sites = match (site, &op.sites) {
-        (Some(s), _) => Some(vec![s]),
-        (None, scope) => scope.clone(),
+    let scope = match site {
+        Some(s) if scope.covers_site(Some(s)) => Scope::Limited {
+            sites: vec![s],
+            records: Vec::new(),
+        },
+        Some(_) => Scope::nothing(),
+        None => scope,
     };
+    if scope.is_nothing() {
+        return Ok(Vec::new());
+    }
     let q = ListQuery {
-        sites,
+        scope,
         per_page: 500,
         ..ListQuery::default()
     };
@@ -425,19 +484,19 @@ async fn ref_options(
     Ok(out)
 }
 
-async fn list(
+pub async fn list(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path(plural): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
+    let scope = p.read_scope(kind)?;
     let (mut q, error) = match view::list_query(kind, &params, false) {
         Ok(q) => (q, None),
         Err(e) => (ListQuery::default(), Some(format!("Filter ignored: {e}"))),
     };
-    q.sites = op.sites.clone();
+    q.scope = scope;
     let page = state.store.list(kind, &q).await?;
     let titles = state.store.ref_titles(kind, &page.records).await?;
 
@@ -487,7 +546,9 @@ async fn list(
                 if target.is_site_scoped() && chosen_site.is_none() {
                     (Vec::new(), "choose a site first".to_string())
                 } else {
-                    let mut opts = ref_options(&state, &op, target, chosen_site).await?;
+                    let mut opts =
+                        ref_options(&state, p.access.read_scope(target), target, chosen_site)
+                            .await?;
                     for o in &mut opts {
                         o.selected = o.value == current;
                     }
@@ -569,7 +630,7 @@ async fn list(
         .collect();
     let export_query = list_href(&plural, &export_params, &[]);
     let page_view = ListPage {
-        nav: Nav::new(&plural),
+        nav: Nav::new(&plural, &p),
         kind,
         filtered: !q.filters.is_empty() || q.text.is_some(),
         filters,
@@ -594,23 +655,23 @@ async fn list(
             Some(s) => format!("/{plural}/new?site_id={s}"),
             None => format!("/{plural}/new"),
         },
-        can_write: op.can_write,
+        can_write: p.access.can_write_somewhere(),
         error,
     };
     Ok(render(StatusCode::OK, &page_view))
 }
 
-async fn export_csv(
+pub async fn export_csv(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path(plural): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
+    let scope = p.read_scope(kind)?;
     let mut q =
         view::list_query(kind, &params, false).map_err(|e| UiError::BadRequest(e.to_string()))?;
-    q.sites = op.sites.clone();
+    q.scope = scope;
     q.per_page = otkeep_store::read::MAX_PER_PAGE;
     let mut out = Vec::new();
     let mut writer = otkeep_report::CsvWriter::new(kind, &mut out)
@@ -676,6 +737,8 @@ struct DetailPage {
     fields: Vec<DetailField>,
     related: Vec<RelatedList>,
     sl: Vec<SlCell>,
+    signatures: Vec<crate::sign::SignatureView>,
+    can_sign: bool,
     created: String,
     updated: String,
     can_write: bool,
@@ -691,7 +754,7 @@ async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
 
 async fn detail_page(
     state: &AppState,
-    op: &Operator,
+    p: &Principal,
     kind: &'static KindDef,
     record: Record,
     error: Option<String>,
@@ -723,14 +786,15 @@ async fn detail_page(
     // Records of other kinds that refer to this one (a zone's assets and conduits, …).
     let mut related = Vec::new();
     for (other, field) in otkeep_core::kinds::referrers(kind.name) {
-        let mut q = ListQuery {
-            per_page: 10,
-            sites: op.sites.clone(),
-            ..ListQuery::default()
-        };
-        if !field.filterable {
+        let scope = p.access.read_scope(other);
+        if !field.filterable || scope.is_nothing() {
             continue;
         }
+        let mut q = ListQuery {
+            per_page: 10,
+            scope,
+            ..ListQuery::default()
+        };
         q.filters
             .insert(field.name, otkeep_core::Value::Int(record.id));
         let p = state.store.list(other, &q).await?;
@@ -759,8 +823,12 @@ async fn detail_page(
         });
     }
     let tz = site_time_zone(state, &record).await;
+    let signatures = crate::sign::signature_views(state, &record, tz.as_deref()).await?;
+    let site = record.site_id();
     Ok(DetailPage {
-        nav: Nav::new(kind.plural),
+        nav: Nav::new(kind.plural, p),
+        signatures,
+        can_sign: p.access.may(Capability::Sign, site),
         kind,
         title: record.title(),
         created: local_time(&record.created_at, tz.as_deref()),
@@ -769,40 +837,33 @@ async fn detail_page(
         fields,
         related,
         sl,
-        can_write: op.can_write,
+        can_write: p.access.may(Capability::Write, site),
         error,
         notice,
     })
 }
 
 #[derive(serde::Deserialize)]
-struct DetailParams {
+pub struct DetailParams {
     saved: Option<String>,
+    signed: Option<String>,
 }
 
-async fn detail(
+pub async fn detail(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
     Query(params): Query<DetailParams>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
-    let record = load(&state, kind, id).await?;
-    check_site(&op, &record)?;
-    let notice = params.saved.map(|_| format!("{} saved.", kind.label));
-    let page = detail_page(&state, &op, kind, record, None, notice).await?;
+    let record = load(&state, &p, kind, id).await?;
+    let notice = match (params.saved, params.signed) {
+        (Some(_), _) => Some(format!("{} saved.", kind.label)),
+        (None, Some(_)) => Some("Signature recorded.".to_string()),
+        _ => None,
+    };
+    let page = detail_page(&state, &p, kind, record, None, notice).await?;
     Ok(render(StatusCode::OK, &page))
-}
-
-fn check_site(op: &Operator, record: &Record) -> Result<(), UiError> {
-    match (&op.sites, record.site_id()) {
-        (Some(allowed), Some(site)) if !allowed.contains(&site) => Err(UiError::NotFound(format!(
-            "{} #{} does not exist (it may have been deleted).",
-            record.kind.label, record.id
-        ))),
-        _ => Ok(()),
-    }
 }
 
 struct ChangeView {
@@ -852,24 +913,15 @@ fn json_text(v: &serde_json::Value) -> String {
     }
 }
 
-async fn history(
+pub async fn history(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Read)?;
     let kind = kind_of(&plural)?;
-    let current = state.store.get(kind, id).await?;
-    if let Some(r) = &current {
-        check_site(&op, r)?;
-    }
-    let events = state.store.history(kind.name, id).await?;
-    if events.is_empty() {
-        return Err(UiError::NotFound(format!(
-            "{} #{id} has no history.",
-            kind.label
-        )));
-    }
+    let (current, events) = visible_history(&state, &p, kind, id)
+        .await?
+        .ok_or_else(|| UiError::NotFound(format!("{} #{id} has no history.", kind.label)))?;
     let tz = match &current {
         Some(r) => site_time_zone(&state, r).await,
         None => None,
@@ -894,7 +946,7 @@ async fn history(
         })
         .collect();
     let page = HistoryPage {
-        nav: Nav::new(kind.plural),
+        nav: Nav::new(kind.plural, &p),
         kind,
         id,
         title: current.map_or_else(|| format!("{} #{id} (deleted)", kind.label), |r| r.title()),
@@ -904,6 +956,27 @@ async fn history(
     Ok(render(StatusCode::OK, &page))
 }
 
+/// The record (if it still exists) and its history, when `p` may read them: the record's site
+/// decides, or for a deleted record the site its last event names.
+pub(crate) async fn visible_history(
+    state: &AppState,
+    p: &Principal,
+    kind: &'static KindDef,
+    id: i64,
+) -> Result<Option<(Option<Record>, Vec<AuditEvent>)>, StoreError> {
+    let current = state.store.get(kind, id).await?;
+    let events = state.store.history(kind.name, id).await?;
+    let visible = match &current {
+        Some(r) => p.access.can_read(r),
+        None => events
+            .iter()
+            .rev()
+            .find(|e| e.action != "sign")
+            .is_some_and(|e| p.access.read_scope(kind).covers(id, e.site_id)),
+    };
+    Ok((visible && !events.is_empty()).then_some((current, events)))
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -911,9 +984,11 @@ struct AuditPage {
     rows: Vec<(i64, EventRow, String)>,
 }
 
-async fn audit_trail(State(state): State<AppState>, op: Operator) -> Result<Response, UiError> {
-    op.require(Permission::Read)?;
-    let events = state.store.recent_events(200).await?;
+pub async fn audit_trail(State(state): State<AppState>, p: Principal) -> Result<Response, UiError> {
+    let events = state
+        .store
+        .recent_events(200, &p.access.sites_with(Capability::Audit))
+        .await?;
     let rows = events
         .iter()
         .map(|e| (e.seq, event_row(e, None), e.hash.chars().take(12).collect()))
@@ -921,7 +996,7 @@ async fn audit_trail(State(state): State<AppState>, op: Operator) -> Result<Resp
     Ok(render(
         StatusCode::OK,
         &AuditPage {
-            nav: Nav::new("audit"),
+            nav: Nav::new("audit", &p),
             rows,
         },
     ))
@@ -951,7 +1026,7 @@ struct FormPage {
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
     state: &AppState,
-    op: &Operator,
+    p: &Principal,
     kind: &'static KindDef,
     existing: Option<&Record>,
     text: &BTreeMap<String, String>,
@@ -972,12 +1047,14 @@ async fn form_page(
             } else {
                 None
             };
-            options.insert(f.name, ref_options(state, op, target, restrict).await?);
+            // Only records of sites the user may write to.
+            let scope = p.access.sites_with(Capability::Write);
+            options.insert(f.name, ref_options(state, scope, target, restrict).await?);
         }
     }
     let (transports, directions) = view::channel_choices();
     Ok(FormPage {
-        nav: Nav::new(kind.plural),
+        nav: Nav::new(kind.plural, p),
         kind,
         id: existing.map(|r| r.id),
         version: existing.map_or(0, |r| r.version),
@@ -1002,14 +1079,16 @@ async fn form_page(
     })
 }
 
-async fn new_form(
+pub async fn new_form(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path(plural): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
+    if kind.name == "site" {
+        p.require(Capability::Write, None)?;
+    }
     // Query parameters preset fields (e.g. the site when coming from a filtered list).
     let text: BTreeMap<String, String> = params
         .into_iter()
@@ -1017,7 +1096,7 @@ async fn new_form(
         .collect();
     let page = form_page(
         &state,
-        &op,
+        &p,
         kind,
         None,
         &text,
@@ -1029,19 +1108,18 @@ async fn new_form(
     Ok(render(StatusCode::OK, &page))
 }
 
-async fn edit_form(
+pub async fn edit_form(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
-    let record = load(&state, kind, id).await?;
-    check_site(&op, &record)?;
+    let record = load(&state, &p, kind, id).await?;
+    p.require(Capability::Write, record.site_id())?;
     let text = view::record_text(&record);
     let page = form_page(
         &state,
-        &op,
+        &p,
         kind,
         Some(&record),
         &text,
@@ -1061,17 +1139,17 @@ fn form_field(pairs: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-fn in_scope(op: &Operator, kind: &KindDef, text: &BTreeMap<String, String>) -> Result<(), UiError> {
-    let (Some(allowed), Some(sf)) = (&op.sites, kind.site_field) else {
-        return Ok(());
-    };
-    let site = text.get(sf).and_then(|s| s.parse::<i64>().ok());
-    match site {
-        Some(s) if !allowed.contains(&s) => Err(UiError::Denied(Denied(format!(
-            "{} may not write records of site #{s}",
-            op.name
-        )))),
-        _ => Ok(()),
+/// The site a record written with these values belongs to: its site field, or for a site its
+/// own id (`None` for a new site, which needs write access to every site).
+pub(crate) fn target_site(
+    kind: &KindDef,
+    values: &otkeep_core::Values,
+    existing: Option<i64>,
+) -> Option<i64> {
+    match kind.site_field {
+        Some(sf) => values.get(sf).and_then(otkeep_core::Value::as_int),
+        None if kind.name == "site" => existing,
+        None => None,
     }
 }
 
@@ -1087,18 +1165,21 @@ enum Saved {
 /// `id` from `version`, through the write path. Shared by the create and the edit form.
 async fn save(
     state: &AppState,
-    op: &Operator,
+    p: &Principal,
     kind: &'static KindDef,
     existing: Option<(i64, i64)>,
     text: &BTreeMap<String, String>,
     reason: &str,
 ) -> Result<Saved, UiError> {
-    in_scope(op, kind, text)?;
     let values = match values_from_text(kind, text) {
         Ok(values) => values,
         Err(errors) => return Ok(Saved::Refused(errors, None)),
     };
-    let mut tx = state.store.begin_write(&op.name, Some(reason)).await?;
+    p.require(
+        Capability::Write,
+        target_site(kind, &values, existing.map(|e| e.0)),
+    )?;
+    let mut tx = state.store.begin_write(p.name(), Some(reason)).await?;
     let written = match existing {
         None => tx.create(kind, values).await,
         Some((id, version)) => tx.update(kind, id, version, values).await,
@@ -1121,40 +1202,38 @@ fn form_version(pairs: &[(String, String)]) -> Result<i64, UiError> {
     })
 }
 
-async fn create(
+pub async fn create(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path(plural): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
     let text = view::form_text(kind, &pairs);
     let reason = form_field(&pairs, "_reason");
-    match save(&state, &op, kind, None, &text, &reason).await? {
+    match save(&state, &p, kind, None, &text, &reason).await? {
         Saved::Done(id) => Ok(Redirect::to(&format!("/{plural}/{id}?saved=1")).into_response()),
         Saved::Refused(errors, _) => {
-            let page = form_page(&state, &op, kind, None, &text, errors, None, reason).await?;
+            let page = form_page(&state, &p, kind, None, &text, errors, None, reason).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
 }
 
-async fn update(
+pub async fn update(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
-    let current = load(&state, kind, id).await?;
-    check_site(&op, &current)?;
+    let current = load(&state, &p, kind, id).await?;
+    p.require(Capability::Write, current.site_id())?;
     let text = view::form_text(kind, &pairs);
     let reason = form_field(&pairs, "_reason");
     let version = form_version(&pairs)?;
     let (errors, conflict) =
-        match save(&state, &op, kind, Some((id, version)), &text, &reason).await? {
+        match save(&state, &p, kind, Some((id, version)), &text, &reason).await? {
             Saved::Done(_) => {
                 return Ok(Redirect::to(&format!("/{plural}/{id}?saved=1")).into_response());
             }
@@ -1170,7 +1249,7 @@ async fn update(
     let keep_version = conflict.is_none();
     let mut page = form_page(
         &state,
-        &op,
+        &p,
         kind,
         Some(&current),
         &text,
@@ -1185,19 +1264,18 @@ async fn update(
     Ok(render(status, &page))
 }
 
-async fn delete(
+pub async fn delete(
     State(state): State<AppState>,
-    op: Operator,
+    p: Principal,
     Path((plural, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    op.require(Permission::Write)?;
     let kind = kind_of(&plural)?;
-    let record = load(&state, kind, id).await?;
-    check_site(&op, &record)?;
+    let record = load(&state, &p, kind, id).await?;
+    p.require(Capability::Write, record.site_id())?;
     let version = form_version(&pairs)?;
     let reason = form_field(&pairs, "_reason");
-    let mut tx = state.store.begin_write(&op.name, Some(&reason)).await?;
+    let mut tx = state.store.begin_write(p.name(), Some(&reason)).await?;
     match tx.delete(kind, id, version).await {
         Ok(()) => {
             tx.commit().await?;
@@ -1205,7 +1283,7 @@ async fn delete(
         }
         Err(e @ (StoreError::Referenced(_) | StoreError::Conflict { .. })) => {
             drop(tx);
-            let page = detail_page(&state, &op, kind, record, Some(e.to_string()), None).await?;
+            let page = detail_page(&state, &p, kind, record, Some(e.to_string()), None).await?;
             Ok(render(StatusCode::CONFLICT, &page))
         }
         Err(e) => Err(e.into()),

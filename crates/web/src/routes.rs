@@ -1,0 +1,204 @@
+//! Every route of the server, each with the [`Gate`] it passes before its handler.
+//!
+//! The router is built from [`table`] only, and each route carries its own gate, so a route
+//! cannot exist without an access rule. [`route_specs`] lists them for the authorization
+//! matrix test, which must know the expected answer for every route and role.
+
+use crate::auth::{self, Gate};
+use crate::{AppState, account, admin, api, openapi, sign, ui};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, delete, get, post, put};
+use otkeep_core::access::Capability::{Audit, ManageUsers, Read, Sign, Write};
+
+/// One route: method, path pattern (axum syntax) and gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub gate: Gate,
+}
+
+const STYLE_CSS: &str = include_str!("../static/style.css");
+
+fn route(
+    method: Method,
+    path: &'static str,
+    gate: Gate,
+    handler: MethodRouter<AppState>,
+) -> (RouteSpec, MethodRouter<AppState>) {
+    (RouteSpec { method, path, gate }, handler)
+}
+
+/// The route table.
+fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Gate::{Can, Public, SignedIn};
+    use Method as M;
+    vec![
+        // Operations and static files.
+        route(M::GET, "/healthz", Public, get(|| async { "ok" })),
+        route(M::GET, "/readyz", Public, get(ui::readyz)),
+        route(
+            M::GET,
+            "/static/style.css",
+            Public,
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                        (header::CACHE_CONTROL, "public, max-age=3600"),
+                    ],
+                    STYLE_CSS,
+                )
+            }),
+        ),
+        route(M::GET, "/api/openapi.json", Public, get(openapi::document)),
+        // Signing in and one's own account.
+        route(M::GET, "/login", Public, get(account::login_form)),
+        route(M::POST, "/login", Public, post(account::login)),
+        route(M::POST, "/logout", SignedIn, post(account::logout)),
+        route(M::GET, "/account", SignedIn, get(account::overview)),
+        route(M::GET, "/account/password", SignedIn, get(account::password_form)),
+        route(M::POST, "/account/password", SignedIn, post(account::change_password)),
+        route(M::POST, "/account/tokens", SignedIn, post(account::create_token)),
+        route(
+            M::POST,
+            "/account/tokens/{id}/revoke",
+            SignedIn,
+            post(account::revoke_token),
+        ),
+        // Administration of accounts.
+        route(M::GET, "/admin/users", Can(ManageUsers), get(admin::list)),
+        route(M::POST, "/admin/users", Can(ManageUsers), post(admin::create)),
+        route(M::GET, "/admin/users/{id}", Can(ManageUsers), get(admin::detail)),
+        route(
+            M::POST,
+            "/admin/users/{id}/grants",
+            Can(ManageUsers),
+            post(admin::grant),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{id}/grants/{grant}/revoke",
+            Can(ManageUsers),
+            post(admin::revoke),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{id}/reset-password",
+            Can(ManageUsers),
+            post(admin::reset_password),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{id}/disable",
+            Can(ManageUsers),
+            post(admin::disable),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{id}/enable",
+            Can(ManageUsers),
+            post(admin::enable),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{id}/tokens/{token}/revoke",
+            Can(ManageUsers),
+            post(admin::revoke_token),
+        ),
+        // Pages over records, generic over kinds.
+        route(M::GET, "/", Can(Read), get(ui::dashboard)),
+        route(M::GET, "/audit", Can(Audit), get(ui::audit_trail)),
+        route(M::GET, "/{plural}", Can(Read), get(ui::list)),
+        route(M::POST, "/{plural}", Can(Write), post(ui::create)),
+        route(M::GET, "/{plural}/new", Can(Write), get(ui::new_form)),
+        route(M::GET, "/{plural}/export.csv", Can(Read), get(ui::export_csv)),
+        route(M::GET, "/{plural}/{id}", Can(Read), get(ui::detail)),
+        route(M::POST, "/{plural}/{id}", Can(Write), post(ui::update)),
+        route(M::GET, "/{plural}/{id}/edit", Can(Write), get(ui::edit_form)),
+        route(M::POST, "/{plural}/{id}/delete", Can(Write), post(ui::delete)),
+        route(M::GET, "/{plural}/{id}/history", Can(Read), get(ui::history)),
+        route(M::GET, "/{plural}/{id}/sign", Can(Sign), get(sign::form)),
+        route(M::POST, "/{plural}/{id}/sign", Can(Sign), post(sign::submit)),
+        // The JSON API.
+        route(M::GET, "/api/v1/me", SignedIn, get(api::me)),
+        route(M::GET, "/api/v1/me/tokens", SignedIn, get(api::my_tokens)),
+        route(M::POST, "/api/v1/me/tokens", SignedIn, post(api::create_token)),
+        route(
+            M::DELETE,
+            "/api/v1/me/tokens/{id}",
+            SignedIn,
+            delete(api::revoke_token),
+        ),
+        route(M::GET, "/api/v1/audit", Can(Audit), get(api::audit)),
+        route(M::GET, "/api/v1/{plural}", Can(Read), get(api::list)),
+        route(M::POST, "/api/v1/{plural}", Can(Write), post(api::create)),
+        route(M::GET, "/api/v1/{plural}/{id}", Can(Read), get(api::read)),
+        route(M::PUT, "/api/v1/{plural}/{id}", Can(Write), put(api::replace)),
+        route(
+            M::DELETE,
+            "/api/v1/{plural}/{id}",
+            Can(Write),
+            delete(api::remove),
+        ),
+        route(
+            M::GET,
+            "/api/v1/{plural}/{id}/history",
+            Can(Read),
+            get(api::history),
+        ),
+        route(
+            M::GET,
+            "/api/v1/{plural}/{id}/signatures",
+            Can(Read),
+            get(sign::api_list),
+        ),
+        route(
+            M::POST,
+            "/api/v1/{plural}/{id}/signatures",
+            Can(Sign),
+            post(sign::api_sign),
+        ),
+    ]
+}
+
+/// Every route with its gate, in table order.
+pub fn route_specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// The router: each route wrapped in its own gate.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (spec, handler) in table() {
+        let st = state.clone();
+        let gate = spec.gate;
+        let guarded = handler.layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let st = st.clone();
+                async move { auth::gate(st, gate, req, next).await }
+            },
+        ));
+        router = router.route(spec.path, guarded);
+    }
+    router
+        .fallback(|req: Request| async move {
+            let path = req.uri().path();
+            if path.starts_with("/api/") {
+                api::not_found().into_response()
+            } else {
+                ui::error_page(StatusCode::NOT_FOUND, "There is no such page.")
+            }
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::security_headers,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
+}
