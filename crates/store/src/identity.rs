@@ -388,7 +388,7 @@ impl Signature {
 
 /// A password that passed the policy, already hashed.
 #[derive(Debug, Clone)]
-pub struct NewPassword(String);
+pub struct NewPassword(pub(crate) String);
 
 /// The outcome of a sign-in attempt. Refusals do not say whether the username exists.
 #[derive(Debug)]

@@ -131,3 +131,34 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The password of accounts made by [`test_account`].
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// An account with [`TEST_PASSWORD`] (already changed, so no forced change) and `grants`.
+pub async fn test_account(
+    store: &Store,
+    username: &str,
+    grants: &[otkeep_core::access::Grant],
+) -> Result<crate::Account, StoreError> {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = match HASH.get() {
+        Some(h) => h.clone(),
+        None => {
+            let h = crate::identity::hash_password(TEST_PASSWORD)?;
+            HASH.get_or_init(|| h).clone()
+        }
+    };
+    let mut tx = store.begin_write("test setup", None).await?;
+    let account = tx
+        .create_account(username, username, crate::NewPassword(hash.clone()))
+        .await?;
+    for g in grants {
+        tx.add_grant(account.id, g).await?;
+    }
+    let account = tx
+        .set_password(account.id, crate::NewPassword(hash), false)
+        .await?;
+    tx.commit().await?;
+    Ok(account)
+}

@@ -6,30 +6,19 @@
 //!
 //! Run: `OTKEEP_BENCH_DB=/var/tmp/otkeep-bench/otkeep.db cargo bench -p otkeep-web --bench asset_list`
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use criterion::{Criterion, criterion_group, criterion_main};
-use http_body_util::BodyExt;
 use otkeep_core::kinds::SITE_KIND;
 use otkeep_store::{ListQuery, Store};
-use otkeep_web::{AppState, Operator};
+use otkeep_web::testing::TestClient;
 use std::sync::Arc;
 use std::time::Duration;
-use tower::ServiceExt;
 
-async fn page(router: &axum::Router, uri: &str) -> usize {
-    let resp = router
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("infallible");
-    assert_eq!(resp.status(), StatusCode::OK, "{uri}");
-    resp.into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .len()
+/// One page as a signed-in administrator (the session check is part of what is measured).
+async fn page(client: &TestClient, uri: &str) -> usize {
+    let answer = client.get(uri).await;
+    assert_eq!(answer.status, StatusCode::OK, "{uri}");
+    answer.body.len()
 }
 
 fn bench_db(c: &mut Criterion, label: &str, rt: &tokio::runtime::Runtime, store: Store) {
@@ -61,7 +50,9 @@ fn bench_db(c: &mut Criterion, label: &str, rt: &tokio::runtime::Runtime, store:
             .expect("a site");
         (total, site)
     });
-    let router = otkeep_web::router(AppState::new(Arc::new(store), Operator::admin("bench")));
+    // A fresh bench account each run (the large database may be reused).
+    let name = format!("bench-{}", jiff::Timestamp::now().as_millisecond());
+    let router = rt.block_on(TestClient::admin(Arc::new(store), &name));
     let deep = (total / 50 / 2).max(1);
     let mut group = c.benchmark_group(format!("asset_list/{label}"));
     group

@@ -18,6 +18,8 @@ pub mod auth;
 pub mod openapi;
 pub mod routes;
 pub mod sign;
+#[doc(hidden)]
+pub mod testing;
 pub mod ui;
 mod view;
 

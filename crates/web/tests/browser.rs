@@ -4,7 +4,7 @@
 //! Needs `chromium` and `chromedriver` on PATH (Debian packages `chromium`, `chromium-driver`).
 //! Without them the test is skipped with a printed reason, except under CI (`CI=true`).
 
-use otkeep_web::{AppState, Operator};
+use otkeep_web::AppState;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,7 +57,13 @@ async fn create_an_asset_through_the_form_in_chromium() -> WebDriverResult<()> {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(Arc::new(store), Operator::admin("e2e"));
+    let (admin, one_time) = store
+        .ensure_first_admin()
+        .await
+        .expect("first admin")
+        .expect("a fresh database gets an administrator");
+    // The session cookie is `Secure`; Chromium accepts that on loopback addresses.
+    let state = AppState::new(Arc::new(store));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(otkeep_web::serve(listener, state, async {
         let _ = stopped.await;
@@ -97,7 +103,7 @@ async fn create_an_asset_through_the_form_in_chromium() -> WebDriverResult<()> {
         }
     }
     let driver = driver.expect("chromedriver answers");
-    let result = run(&driver, &base).await;
+    let result = run(&driver, &base, &admin, &one_time).await;
     driver.quit().await?;
     let _ = stop.send(());
     let _ = server.await;
@@ -109,7 +115,25 @@ async fn el(driver: &WebDriver, by: By) -> WebDriverResult<WebElement> {
     driver.query(by).first().await
 }
 
-async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
+async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebDriverResult<()> {
+    // Signed out, the dashboard sends to the sign-in page.
+    driver.goto(base).await?;
+    el(driver, By::Id("username")).await?.send_keys(user).await?;
+    // A wrong password is refused on the page.
+    driver.find(By::Id("password")).await?.send_keys("wrong-password").await?;
+    driver.find(By::Css(".login-box button[type=submit]")).await?.click().await?;
+    let refusal = el(driver, By::Css(".alert-error")).await?.text().await?;
+    assert!(refusal.contains("not right"), "{refusal}");
+    // The one-time password signs in, and the password must be changed before anything else.
+    driver.find(By::Id("password")).await?.send_keys(one_time).await?;
+    driver.find(By::Css(".login-box button[type=submit]")).await?.click().await?;
+    el(driver, By::Id("current")).await?.send_keys(one_time).await?;
+    let fresh = "a brand new passphrase for e2e";
+    driver.find(By::Id("new-password")).await?.send_keys(fresh).await?;
+    driver.find(By::Id("confirm")).await?.send_keys(fresh).await?;
+    driver.find(By::Css("form.stack button[type=submit]")).await?.click().await?;
+    let notice = el(driver, By::Css(".alert-ok")).await?.text().await?;
+    assert_eq!(notice, "Password changed.");
     driver.goto(base).await?;
     el(driver, By::Css(".stats")).await?;
     assert!(driver.title().await?.contains("Dashboard"));
@@ -164,7 +188,7 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
 
     // Saving without an owner shows the error next to the field.
     driver
-        .find(By::Css("button[type=submit]"))
+        .find(By::Css("form.record-form button[type=submit]"))
         .await?
         .click()
         .await?;
@@ -176,7 +200,7 @@ async fn run(driver: &WebDriver, base: &str) -> WebDriverResult<()> {
         .send_keys("E2E Tester")
         .await?;
     driver
-        .find(By::Css("button[type=submit]"))
+        .find(By::Css("form.record-form button[type=submit]"))
         .await?
         .click()
         .await?;
