@@ -176,6 +176,9 @@ pub async fn create(
     body: Result<Json<JsonValue>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&plural)?;
+    if kind.name == "site" {
+        p.require(Capability::Write, None)?;
+    }
     let Json(body) = body?;
     let values = values_from_json(kind, &body).map_err(ApiError::invalid)?;
     p.require(

@@ -1171,6 +1171,10 @@ async fn save(
     text: &BTreeMap<String, String>,
     reason: &str,
 ) -> Result<Saved, UiError> {
+    if kind.name == "site" && existing.is_none() {
+        // A new site belongs to no site yet: only those who write everywhere may add one.
+        p.require(Capability::Write, None)?;
+    }
     let values = match values_from_text(kind, text) {
         Ok(values) => values,
         Err(errors) => return Ok(Saved::Refused(errors, None)),

@@ -1,0 +1,762 @@
+//! Access control over HTTP, on SQLite and PostgreSQL: the authorization matrix of every route
+//! and role, site isolation, CSRF, security headers, sessions, API tokens and signatures.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use otkeep_core::access::{Grant, Role};
+use otkeep_store::Store;
+use otkeep_store::testing::{TEST_PASSWORD, test_account};
+use otkeep_web::testing::{Answer, Credential, TestClient, grant};
+use otkeep_web::{Gate, route_specs};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+otkeep_store::on_both_backends!(
+    every_route_answers_every_role_as_declared,
+    a_site_engineer_of_one_site_cannot_reach_another_sites_records,
+    state_changes_need_the_csrf_token_and_the_same_origin,
+    pages_carry_security_headers,
+    sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it,
+    first_sign_in_forces_a_password_change,
+    api_tokens_authenticate_with_their_scope_until_revoked,
+    signatures_need_the_password_and_show_when_content_changed,
+    vendors_see_only_their_granted_assets,
+);
+
+/// Records of two sites, A and B, made by an administrator.
+struct Plant {
+    admin: TestClient,
+    site_a: i64,
+    site_b: i64,
+    zone_a: i64,
+    conduit_a: i64,
+    asset_a: i64,
+    asset_b: i64,
+}
+
+async fn created(c: &TestClient, uri: &str, body: Value) -> i64 {
+    let a = c.json("POST", uri, body).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{uri}: {}", a.body);
+    a.json()["id"].as_i64().expect("id")
+}
+
+async fn plant(store: Arc<Store>) -> Plant {
+    let admin = TestClient::admin(store, "root").await;
+    let site_a = created(
+        &admin,
+        "/api/v1/sites",
+        json!({"code": "AAA", "name": "Alpha plant", "time_zone": "UTC"}),
+    )
+    .await;
+    let site_b = created(
+        &admin,
+        "/api/v1/sites",
+        json!({"code": "BBB", "name": "Bravo plant", "time_zone": "UTC"}),
+    )
+    .await;
+    let mut zones = Vec::new();
+    for (site, name) in [(site_a, "Alpha control"), (site_a, "Alpha DMZ"), (site_b, "Bravo control")] {
+        zones.push(
+            created(
+                &admin,
+                "/api/v1/zones",
+                json!({"site_id": site, "name": name, "owner": "o"}),
+            )
+            .await,
+        );
+    }
+    let conduit_a = created(
+        &admin,
+        "/api/v1/conduits",
+        json!({"site_id": site_a, "name": "Alpha DMZ-control", "zone_a_id": zones[0], "zone_b_id": zones[1], "owner": "o"}),
+    )
+    .await;
+    let asset = |site: i64, zone: i64, name: &str| {
+        json!({"site_id": site, "zone_id": zone, "name": name, "asset_type": "plc",
+               "criticality": "high", "owner": "o", "lifecycle": "operational"})
+    };
+    let asset_a = created(&admin, "/api/v1/assets", asset(site_a, zones[0], "ALPHA-PLC")).await;
+    let asset_b = created(&admin, "/api/v1/assets", asset(site_b, zones[2], "BRAVO-PLC")).await;
+    Plant {
+        admin,
+        site_a,
+        site_b,
+        zone_a: zones[0],
+        conduit_a,
+        asset_a,
+        asset_b,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Admin,
+    Owner,
+    Engineer,
+    Operator,
+    Auditor,
+    Vendor,
+}
+
+const EVERYONE: &[Who] = &[
+    Who::Anonymous,
+    Who::Admin,
+    Who::Owner,
+    Who::Engineer,
+    Who::Operator,
+    Who::Auditor,
+    Who::Vendor,
+];
+
+/// The expected answer, written out per route independently of the implementation. `None`
+/// for a route this test does not know: adding a route without adding it here fails.
+fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Option<bool> {
+    use Who::*;
+    let signed_in = who != Anonymous;
+    let any = |list: &[Who]| list.contains(&who);
+    let reads = if plural == Some("assets") {
+        signed_in
+    } else {
+        any(&[Admin, Owner, Engineer, Operator, Auditor])
+    };
+    let writes = if plural == Some("sites") && !path.contains("{id}") {
+        any(&[Admin, Owner])
+    } else {
+        any(&[Admin, Owner, Engineer])
+    };
+    let signs = any(&[Admin, Owner, Engineer, Auditor]);
+    let m = method.as_str();
+    Some(match (m, path) {
+        (
+            "GET",
+            "/healthz" | "/readyz" | "/static/style.css" | "/api/openapi.json" | "/login",
+        )
+        | ("POST", "/login") => true,
+        ("POST", "/logout")
+        | ("GET", "/account" | "/account/password")
+        | ("POST", "/account/password" | "/account/tokens" | "/account/tokens/{id}/revoke")
+        | ("GET" | "POST", "/api/v1/me/tokens")
+        | ("GET", "/api/v1/me")
+        | ("DELETE", "/api/v1/me/tokens/{id}") => signed_in,
+        (_, p) if p.starts_with("/admin/") => who == Admin,
+        ("GET", "/") => signed_in,
+        ("GET", "/audit" | "/api/v1/audit") => any(&[Admin, Owner, Auditor]),
+        (
+            "GET",
+            "/{plural}"
+            | "/{plural}/export.csv"
+            | "/{plural}/{id}"
+            | "/{plural}/{id}/history"
+            | "/api/v1/{plural}"
+            | "/api/v1/{plural}/{id}"
+            | "/api/v1/{plural}/{id}/history"
+            | "/api/v1/{plural}/{id}/signatures",
+        ) => reads,
+        ("GET", "/{plural}/new" | "/{plural}/{id}/edit")
+        | ("POST", "/{plural}" | "/{plural}/{id}" | "/{plural}/{id}/delete" | "/api/v1/{plural}")
+        | ("PUT", "/api/v1/{plural}/{id}")
+        | ("DELETE", "/api/v1/{plural}/{id}") => writes,
+        ("GET" | "POST", "/{plural}/{id}/sign") | ("POST", "/api/v1/{plural}/{id}/signatures") => {
+            signs
+        }
+        _ => return None,
+    })
+}
+
+/// A request for the route that, where allowed, changes nothing of consequence: forms are
+/// incomplete, versions stale, ids of things that do not exist.
+fn request(method: &Method, uri: &str) -> Request<Body> {
+    let builder = Request::builder().method(method.clone()).uri(uri);
+    let stale = uri.ends_with("/delete") || uri.contains("/sign");
+    if uri.starts_with("/api/") && method != Method::GET {
+        builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .expect("request")
+    } else if method == Method::POST {
+        let body = if uri == "/login" {
+            "username=nobody-here&password=wrong".to_string()
+        } else if stale {
+            "_version=999".to_string()
+        } else {
+            String::new()
+        };
+        builder
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request")
+    } else {
+        builder.body(Body::empty()).expect("request")
+    }
+}
+
+fn refused(a: &Answer) -> bool {
+    matches!(
+        a.status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ) || (a.status == StatusCode::SEE_OTHER && a.location().starts_with("/login"))
+}
+
+async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let on_a = |role| grant(role, Some(p.site_a));
+    let vendor_grant = Grant {
+        role: Role::Vendor,
+        site: None,
+        asset: Some(p.asset_a),
+    };
+    let mut clients = Vec::new();
+    for who in EVERYONE {
+        let name = format!("{who:?}").to_lowercase();
+        let client = match who {
+            Who::Anonymous => TestClient::anonymous(store.clone()),
+            Who::Admin => p.admin.clone(),
+            Who::Owner => TestClient::user(store.clone(), &name, &[grant(Role::ProgramOwner, None)]).await,
+            Who::Engineer => TestClient::user(store.clone(), &name, &[on_a(Role::SiteEngineer)]).await,
+            Who::Operator => TestClient::user(store.clone(), &name, &[on_a(Role::Operator)]).await,
+            Who::Auditor => TestClient::user(store.clone(), &name, &[on_a(Role::Auditor)]).await,
+            Who::Vendor => TestClient::user(store.clone(), &name, &[vendor_grant.clone()]).await,
+        };
+        clients.push((*who, name, client));
+    }
+    // Administration routes act on a bystander account.
+    let victim = test_account(&store, "bystander", &[]).await.unwrap();
+    let ids = |plural: &str| match plural {
+        "sites" => p.site_a,
+        "zones" => p.zone_a,
+        "conduits" => p.conduit_a,
+        _ => p.asset_a,
+    };
+    let specs = route_specs();
+    assert!(specs.len() > 40, "the whole router is listed");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for spec in &specs {
+        let plurals: Vec<Option<&str>> = if spec.path.contains("{plural}") {
+            otkeep_core::KINDS.iter().map(|k| Some(k.plural)).collect()
+        } else {
+            vec![None]
+        };
+        for plural in plurals {
+            for (who, name, client) in &clients {
+                let Some(expected) = allowed(&spec.method, spec.path, plural, *who) else {
+                    panic!(
+                        "route {} {} has no expectation in this test: declare who may use it",
+                        spec.method, spec.path
+                    );
+                };
+                let uri = spec
+                    .path
+                    .replace("{plural}", plural.unwrap_or(""))
+                    .replace("{id}", &match plural {
+                        Some(pl) => ids(pl).to_string(),
+                        None if spec.path.starts_with("/admin/") => victim.id.to_string(),
+                        None => "999999".to_string(),
+                    })
+                    .replace("{grant}", "999999")
+                    .replace("{token}", "999999");
+                // Signing out would end the shared session: use a fresh one.
+                let client = if spec.path == "/logout" && *who != Who::Anonymous {
+                    let user = if *who == Who::Admin { "root" } else { name.as_str() };
+                    TestClient::sign_in(store.clone(), user, TEST_PASSWORD).await
+                } else {
+                    client.clone()
+                };
+                let answer = client.send(request(&spec.method, &uri)).await;
+                let ok = if spec.path == "/logout" && expected {
+                    answer.status == StatusCode::SEE_OTHER
+                        && answer.headers[header::SET_COOKIE]
+                            .to_str()
+                            .is_ok_and(|c| c.contains("Max-Age=0"))
+                } else if !expected {
+                    refused(&answer)
+                } else if spec.gate == Gate::Public {
+                    answer.status != StatusCode::FORBIDDEN && !answer.status.is_server_error()
+                } else if spec.method == Method::GET {
+                    answer.status == StatusCode::OK
+                } else {
+                    !refused(&answer) && !answer.status.is_server_error()
+                        || answer.status == StatusCode::NOT_FOUND && uri.contains("999999")
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{who:?} {} {uri}: expected {}, got {} {}",
+                        spec.method,
+                        if expected { "allowed" } else { "refused" },
+                        answer.status,
+                        answer.body.chars().take(160).collect::<String>()
+                    ));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    // Nothing was changed by the refused requests: the records are as created.
+    let a = p.admin.json("GET", &format!("/api/v1/assets/{}", p.asset_a), Value::Null).await;
+    assert_eq!(a.json()["version"], 1);
+    assert_eq!(store.verify_audit().await.unwrap().broken, None);
+}
+
+async fn a_site_engineer_of_one_site_cannot_reach_another_sites_records(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let eng = TestClient::user(store.clone(), "eng", &[grant(Role::SiteEngineer, Some(p.site_a))]).await;
+    // Lists, search, filters and exports show site A only.
+    for uri in ["/assets", "/assets?q=PLC", "/zones", "/sites", "/conduits"] {
+        let a = eng.get(uri).await;
+        assert_eq!(a.status, StatusCode::OK, "{uri}");
+        assert!(!a.body.contains("Bravo") && !a.body.contains("BRAVO"), "{uri} leaks site B");
+    }
+    let a = eng.get(&format!("/assets?site_id={}", p.site_b)).await;
+    assert!(!a.body.contains("BRAVO-PLC"));
+    let a = eng.get("/assets/export.csv").await;
+    assert!(a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO-PLC"), "{}", a.body);
+    let a = eng.json("GET", "/api/v1/assets?q=PLC", Value::Null).await;
+    assert_eq!(a.json()["total"], 1);
+    let a = eng.json("GET", "/api/v1/sites", Value::Null).await;
+    assert_eq!(a.json()["total"], 1);
+    // Dashboard: only site A's card and changes.
+    let a = eng.get("/").await;
+    assert!(a.body.contains("AAA") && !a.body.contains("BBB") && !a.body.contains("BRAVO"));
+    // Guessing ids: every record of site B answers 404, exactly like a missing one.
+    let b = p.asset_b;
+    for uri in [
+        format!("/assets/{b}"),
+        format!("/assets/{b}/edit"),
+        format!("/assets/{b}/history"),
+        format!("/assets/{b}/sign"),
+        format!("/api/v1/assets/{b}"),
+        format!("/api/v1/assets/{b}/history"),
+        format!("/api/v1/assets/{b}/signatures"),
+        format!("/sites/{}", p.site_b),
+    ] {
+        let a = eng.get(&uri).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(!a.body.contains("BRAVO"), "{uri}");
+    }
+    let mut visible = Vec::new();
+    for id in 1..=40 {
+        if eng.json("GET", &format!("/api/v1/assets/{id}"), Value::Null).await.status == StatusCode::OK {
+            visible.push(id);
+        }
+    }
+    assert_eq!(visible, vec![p.asset_a], "only site A's asset answers");
+    // Writes to site B are refused, and nothing moves there.
+    let a = eng.form(&format!("/assets/{b}/delete"), &[("_version", "1")]).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = eng
+        .json("DELETE", &format!("/api/v1/assets/{b}?version=1"), Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let zone_b = p
+        .admin
+        .json("GET", &format!("/api/v1/assets/{b}"), Value::Null)
+        .await
+        .json()["zone_id"]
+        .clone();
+    let a = eng
+        .json(
+            "POST",
+            "/api/v1/assets",
+            json!({"site_id": p.site_b, "zone_id": zone_b, "name": "SNEAK", "asset_type": "plc",
+                   "criticality": "low", "owner": "o", "lifecycle": "operational"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+    let mut mine = eng
+        .json("GET", &format!("/api/v1/assets/{}", p.asset_a), Value::Null)
+        .await
+        .json();
+    mine["site_id"] = json!(p.site_b);
+    mine["zone_id"] = zone_b;
+    let a = eng.json("PUT", &format!("/api/v1/assets/{}", p.asset_a), mine).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "cannot move a record to site B");
+    let a = eng.get(&format!("/assets/{}", p.asset_a)).await;
+    assert!(a.body.contains("AAA") && !a.body.contains("BBB"), "still in site A");
+    // The engineer cannot add sites, and has no audit trail or administration.
+    for uri in ["/sites/new", "/audit", "/admin/users"] {
+        assert_eq!(eng.get(uri).await.status, StatusCode::FORBIDDEN, "{uri}");
+    }
+    // A site auditor reads site A's trail only.
+    let aud = TestClient::user(store.clone(), "aud", &[grant(Role::Auditor, Some(p.site_a))]).await;
+    let a = aud.get("/audit").await;
+    assert!(a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO"), "{}", a.body);
+    let a = aud.json("GET", "/api/v1/audit", Value::Null).await;
+    let items = a.json()["items"].as_array().cloned().unwrap_or_default();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|e| e["site_id"] == json!(p.site_a)));
+}
+
+async fn state_changes_need_the_csrf_token_and_the_same_origin(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let site = p.site_a.to_string();
+    let form = [
+        ("code", "CSRF"),
+        ("name", "Forged"),
+        ("time_zone", "UTC"),
+    ];
+    let post = |csrf: Option<&str>, origin: Option<&str>| {
+        let mut pairs: Vec<(&str, &str)> = form.to_vec();
+        if let Some(c) = csrf {
+            pairs.push(("_csrf", c));
+        }
+        let mut b = Request::post("/sites")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "otkeep.example");
+        if let Some(o) = origin {
+            b = b.header(header::ORIGIN, o);
+        }
+        b.body(Body::from(serde_urlencoded::to_string(&pairs).unwrap()))
+            .unwrap()
+    };
+    // The test client adds the header token unless the credential has none: strip it.
+    let Credential::Session { cookie, csrf } = p.admin.credential.clone() else {
+        panic!("session expected");
+    };
+    let bare = TestClient {
+        credential: Credential::Session {
+            cookie,
+            csrf: String::new(),
+        },
+        ..p.admin.clone()
+    };
+    let a = bare.send(post(None, None)).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "no token");
+    assert!(a.body.contains("security token"));
+    let a = bare.send(post(Some("forged-token"), None)).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "wrong token");
+    let a = bare
+        .send(post(Some(&csrf), Some("https://evil.example")))
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "another site's origin");
+    let a = bare.send(post(Some(&csrf), Some("http://otkeep.example"))).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "same origin with the token: {}", a.body);
+    // JSON through a session needs the header token as well.
+    let a = bare
+        .json("DELETE", &format!("/api/v1/assets/{}?version=1", p.asset_a), Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    // A refused request changed nothing.
+    let sites = p.admin.json("GET", "/api/v1/sites?q=Forged", Value::Null).await;
+    assert_eq!(sites.json()["total"], 1, "only the legitimate post created a site");
+    let _ = site;
+}
+
+async fn pages_carry_security_headers(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let anon = TestClient::anonymous(store);
+    for a in [
+        p.admin.get("/assets").await,
+        anon.get("/login").await,
+        anon.get("/nothing").await,
+        p.admin.json("GET", "/api/v1/assets", Value::Null).await,
+    ] {
+        let h = |n: &str| {
+            a.headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let csp = h("content-security-policy");
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(h("x-frame-options"), "DENY");
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert_eq!(h("referrer-policy"), "same-origin");
+    }
+    // No inline script or style anywhere in the pages (the CSP would block them).
+    for uri in ["/", "/assets", &format!("/assets/{}", p.asset_a), "/account", "/admin/users"] {
+        let body = p.admin.get(uri).await.body;
+        assert!(!body.contains("<script") && !body.contains("style=\""), "{uri}");
+        assert!(!body.contains("javascript:"), "{uri}");
+    }
+}
+
+async fn sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it(store: Arc<Store>) {
+    test_account(&store, "gina", &[grant(Role::ProgramOwner, None)]).await.unwrap();
+    let anon = TestClient::anonymous(store.clone());
+    // Signed out, pages redirect to the sign-in page and the API answers 401.
+    let a = anon.get("/assets?page=2").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.location(), "/login?next=%2Fassets%3Fpage%3D2");
+    let a = anon.json("GET", "/api/v1/assets", Value::Null).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.headers[header::WWW_AUTHENTICATE], "Bearer");
+
+    let login = |pw: &'static str, next: &'static str| {
+        let anon = anon.clone();
+        async move {
+            anon.form("/login", &[("username", "gina"), ("password", pw), ("next", next)])
+                .await
+        }
+    };
+    let bad = login("wrong password", "/").await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(bad.headers.get(header::SET_COOKIE).is_none());
+    let first = login(TEST_PASSWORD, "/zones").await;
+    assert_eq!((first.status, first.location()), (StatusCode::SEE_OTHER, "/zones"));
+    let cookie = first.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(attr), "{attr} in {cookie}");
+    }
+    let second = login(TEST_PASSWORD, "//evil.example/").await;
+    assert_eq!(second.location(), "/", "no open redirect");
+    let token = |a: &Answer| {
+        a.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .split_once('=')
+            .unwrap()
+            .1
+            .to_string()
+    };
+    let (t1, t2) = (token(&first), token(&second));
+    assert_ne!(t1, t2, "each sign-in gets a new session id");
+    // Signing out ends that session only.
+    let policy = otkeep_store::AuthPolicy::default();
+    let csrf = store.session(&t1, &policy).await.unwrap().unwrap().csrf_token;
+    let c1 = TestClient {
+        credential: Credential::Session { cookie: t1.clone(), csrf },
+        ..anon.clone()
+    };
+    assert_eq!(c1.get("/zones").await.status, StatusCode::OK);
+    let out = c1.form("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(out.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    let a = c1.get("/zones").await;
+    assert_eq!(a.location(), "/login?next=%2Fzones", "the old cookie is dead");
+    assert!(store.session(&t2, &policy).await.unwrap().is_some());
+    let acts: Vec<String> = store
+        .recent_events(50, &otkeep_core::access::Scope::All)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in ["login", "login_failed", "logout"] {
+        assert!(acts.contains(&action.to_string()), "{action} audited");
+    }
+}
+
+async fn first_sign_in_forces_a_password_change(store: Arc<Store>) {
+    let (user, one_time) = store.ensure_first_admin().await.unwrap().unwrap();
+    let c = TestClient::sign_in(store.clone(), &user, &one_time).await;
+    let a = c.get("/assets").await;
+    assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, "/account/password"));
+    let a = c.json("GET", "/api/v1/assets", Value::Null).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = c.get("/account/password").await;
+    assert!(a.body.contains("one-time password"));
+    let a = c
+        .form(
+            "/account/password",
+            &[("current", &one_time), ("password", "short"), ("confirm", "short")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("at least 12"));
+    let a = c
+        .form(
+            "/account/password",
+            &[("current", &one_time), ("password", &one_time), ("confirm", &one_time)],
+        )
+        .await;
+    assert!(a.body.contains("used recently"), "the one-time password cannot be kept");
+    let new = "my own long passphrase";
+    let a = c
+        .form(
+            "/account/password",
+            &[("current", &one_time), ("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(a.headers[header::SET_COOKIE].to_str().unwrap().contains("otkeep_session="));
+    // The old session ended with the change; the new password works and nothing is forced.
+    assert_eq!(c.get("/assets").await.location(), "/login?next=%2Fassets");
+    let fresh = TestClient::sign_in(store.clone(), &user, new).await;
+    assert_eq!(fresh.get("/assets").await.status, StatusCode::OK);
+}
+
+async fn api_tokens_authenticate_with_their_scope_until_revoked(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let eng = TestClient::user(store.clone(), "hank", &[grant(Role::SiteEngineer, Some(p.site_a))]).await;
+    // Created on the account page: the secret is shown once.
+    let a = eng
+        .form("/account/tokens", &[("name", "reader"), ("scope", "read"), ("days", "30")])
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let secret = a
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("secret shown")
+        .to_string();
+    assert!(secret.starts_with("otk_"));
+    assert!(!eng.get("/account").await.body.contains(&secret), "shown only once");
+    let reader = eng.with_bearer(&secret);
+    let a = reader.json("GET", "/api/v1/assets", Value::Null).await;
+    assert_eq!((a.status, a.json()["total"].as_i64()), (StatusCode::OK, Some(1)), "site scope applies");
+    let a = reader.json("GET", "/api/v1/me", Value::Null).await;
+    assert_eq!(a.json()["via"]["scope"], "read");
+    let a = reader
+        .json("DELETE", &format!("/api/v1/assets/{}?version=1", p.asset_a), Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "read scope cannot write");
+    // A read-write token made over the API writes, without any CSRF token.
+    let a = eng
+        .json("POST", "/api/v1/me/tokens", json!({"name": "writer", "scope": "read-write", "expires_in_days": 7}))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let writer_id = a.json()["id"].as_i64().unwrap();
+    let writer = eng.with_bearer(a.json()["secret"].as_str().unwrap());
+    let mut asset = writer
+        .json("GET", &format!("/api/v1/assets/{}", p.asset_a), Value::Null)
+        .await
+        .json();
+    asset["vendor"] = json!("Siemens");
+    let a = writer.json("PUT", &format!("/api/v1/assets/{}", p.asset_a), asset).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.json()["version"], 2);
+    let a = writer
+        .json("POST", "/api/v1/me/tokens", json!({"name": "more"}))
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "a token cannot mint tokens");
+    let a = eng
+        .json("POST", "/api/v1/me/tokens", json!({"name": "x", "expires_in_days": 9999}))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Revoked: 401 from then on.
+    let a = eng
+        .json("DELETE", &format!("/api/v1/me/tokens/{writer_id}"), Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = writer.json("GET", "/api/v1/assets", Value::Null).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let listed = eng.json("GET", "/api/v1/me/tokens", Value::Null).await.json();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|t| t.get("secret").is_none()));
+    assert!(items.iter().any(|t| t["name"] == "reader" && t["last_used_at"].is_string()));
+    // An administrator revokes another user's token from the user page.
+    let hank = store.account_by_name("hank").await.unwrap().unwrap();
+    let reader_id = items.iter().find(|t| t["name"] == "reader").unwrap()["id"].as_i64().unwrap();
+    let a = p
+        .admin
+        .form(&format!("/admin/users/{}/tokens/{reader_id}/revoke", hank.id), &[])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(reader.json("GET", "/api/v1/me", Value::Null).await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn signatures_need_the_password_and_show_when_content_changed(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let eng = TestClient::user(store.clone(), "ivy", &[grant(Role::SiteEngineer, Some(p.site_a))]).await;
+    let zone = format!("/zones/{}", p.zone_a);
+    let page = eng.get(&format!("{zone}/sign")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Approved"));
+    let a = eng
+        .form(
+            &format!("{zone}/sign"),
+            &[("_version", "1"), ("meaning", "approved"), ("password", "not my password")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("nothing was signed"));
+    let a = eng
+        .form(
+            &format!("{zone}/sign"),
+            &[("_version", "1"), ("meaning", "signed-ish"), ("password", TEST_PASSWORD)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "meaning must be one of the four");
+    let a = eng
+        .form(
+            &format!("{zone}/sign"),
+            &[
+                ("_version", "1"),
+                ("meaning", "approved"),
+                ("password", TEST_PASSWORD),
+                ("comment", "Zone boundary reviewed with ops"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let detail = eng.get(&zone).await.body;
+    assert!(detail.contains("Signatures") && detail.contains("Approved") && detail.contains("ivy"));
+    assert!(detail.contains("matches") && detail.contains("Zone boundary reviewed"));
+    let history = eng.get(&format!("{zone}/history")).await.body;
+    assert!(history.contains("sign"));
+    // An edit after signing shows the signature no longer matches.
+    let mut z = eng.json("GET", &format!("/api/v1/zones/{}", p.zone_a), Value::Null).await.json();
+    z["owner"] = json!("someone else");
+    assert_eq!(
+        eng.json("PUT", &format!("/api/v1/zones/{}", p.zone_a), z).await.status,
+        StatusCode::OK
+    );
+    let detail = eng.get(&zone).await.body;
+    assert!(detail.contains("changed since signing"));
+    let sigs = eng
+        .json("GET", &format!("/api/v1/zones/{}/signatures", p.zone_a), Value::Null)
+        .await
+        .json();
+    assert_eq!(sigs["items"][0]["valid"], false);
+    assert_eq!(sigs["items"][0]["meaning"], "approved");
+    // Signing the stale version over the API is a conflict; the current one works.
+    let a = eng
+        .json(
+            "POST",
+            &format!("/api/v1/zones/{}/signatures", p.zone_a),
+            json!({"meaning": "reviewed", "password": TEST_PASSWORD, "version": 1}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    let a = eng
+        .json(
+            "POST",
+            &format!("/api/v1/zones/{}/signatures", p.zone_a),
+            json!({"meaning": "reviewed", "password": TEST_PASSWORD, "version": 2}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    // Operators cannot sign.
+    let op = TestClient::user(store.clone(), "olaf", &[grant(Role::Operator, Some(p.site_a))]).await;
+    assert_eq!(op.get(&format!("{zone}/sign")).await.status, StatusCode::FORBIDDEN);
+    assert!(!op.get(&zone).await.body.contains("/sign\""), "no sign button");
+    assert_eq!(store.verify_audit().await.unwrap().broken, None);
+}
+
+async fn vendors_see_only_their_granted_assets(store: Arc<Store>) {
+    let p = plant(store.clone()).await;
+    let v = TestClient::user(
+        store.clone(),
+        "vendor-x",
+        &[Grant {
+            role: Role::Vendor,
+            site: None,
+            asset: Some(p.asset_a),
+        }],
+    )
+    .await;
+    let a = v.get("/assets").await;
+    assert!(a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO-PLC"));
+    assert!(!a.body.contains("href=\"/zones\""), "no zone navigation");
+    assert_eq!(v.get(&format!("/assets/{}", p.asset_a)).await.status, StatusCode::OK);
+    assert_eq!(v.get(&format!("/assets/{}", p.asset_b)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(v.get("/zones").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(v.get(&format!("/zones/{}", p.zone_a)).await.status, StatusCode::NOT_FOUND);
+    let a = v.json("GET", "/api/v1/assets", Value::Null).await;
+    assert_eq!(a.json()["total"], 1);
+    let a = v.get("/").await;
+    assert!(!a.body.contains("AAA"), "no site cards for vendors");
+    // The administrator sees the grant on the user page, and every grant is audited.
+    let vid = store.account_by_name("vendor-x").await.unwrap().unwrap().id;
+    let page = p.admin.get(&format!("/admin/users/{vid}")).await.body;
+    assert!(page.contains("Vendor on site AAA, asset ALPHA-PLC"), "{page}");
+}
