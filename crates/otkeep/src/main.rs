@@ -559,7 +559,12 @@ async fn user(store: &Store, command: UserCommand) -> Result<i32> {
                 } else {
                     "active"
                 };
-                println!("{}\t{}\t{status}\t{}", a.username, a.display_name, roles.join(", "));
+                println!(
+                    "{}\t{}\t{status}\t{}",
+                    a.username,
+                    a.display_name,
+                    roles.join(", ")
+                );
             }
             Ok(0)
         }
@@ -577,7 +582,11 @@ async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<i
     println!(
         "'{}' {}",
         a.username,
-        if disabled { "disabled; its sessions ended" } else { "enabled" }
+        if disabled {
+            "disabled; its sessions ended"
+        } else {
+            "enabled"
+        }
     );
     Ok(0)
 }

@@ -102,3 +102,119 @@ fn demo_export_import_and_verify_from_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The one-time password printed on the last line of `o`.
+fn printed_password(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn users_are_managed_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-users-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "5"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = otkeep(
+        &dir,
+        &[
+            "user",
+            "add",
+            "jane",
+            "--name",
+            "Jane Roe",
+            "--role",
+            "site_engineer",
+            "--site",
+            "fra1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let first = printed_password(&o);
+    assert_eq!(first.len(), 24, "{}", text(&o));
+    let o = otkeep(&dir, &["user", "add", "jane"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("taken"), "{}", text(&o));
+    let o = otkeep(&dir, &["user", "grant", "jane", "auditor"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = otkeep(&dir, &["user", "grant", "jane", "superuser"]);
+    assert!(
+        text(&o).contains("unknown role 'superuser'"),
+        "{}",
+        text(&o)
+    );
+    let o = otkeep(&dir, &["user", "grant", "jane", "admin", "--site", "FRA1"]);
+    assert!(text(&o).contains("covers every site"), "{}", text(&o));
+    let o = otkeep(&dir, &["user", "list"]);
+    let listing = text(&o);
+    assert!(
+        listing.contains(
+            "jane\tJane Roe\tmust change password\tsite_engineer (site #1), auditor (all sites)"
+        ),
+        "{listing}"
+    );
+    let o = otkeep(&dir, &["user", "reset-password", "jane"]);
+    let second = printed_password(&o);
+    assert!(
+        o.status.success() && second.len() == 24 && second != first,
+        "{}",
+        text(&o)
+    );
+    let o = otkeep(&dir, &["user", "disable", "jane"]);
+    assert!(o.status.success());
+    assert!(text(&otkeep(&dir, &["user", "list"])).contains("jane\tJane Roe\tdisabled"));
+    let o = otkeep(&dir, &["user", "enable", "nobody"]);
+    assert!(text(&o).contains("there is no account 'nobody'"));
+    // Every account change is in the audit trail, and the chain holds.
+    let o = otkeep(&dir, &["verify-audit"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn first_start_prints_a_one_time_administrator_password_once() {
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-first-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let start = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_otkeep"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("OTKEEP_DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start otkeep serve");
+        let mut lines = Vec::new();
+        let reader = BufReader::new(child.stdout.take().expect("stdout"));
+        for line in reader.lines() {
+            let line = line.expect("line");
+            let running = line.contains("otkeep is running");
+            lines.push(line);
+            if running {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        lines.join("\n")
+    };
+    let first = start();
+    assert!(
+        first.contains("created administrator 'admin' with one-time password"),
+        "{first}"
+    );
+    let second = start();
+    assert!(
+        !second.contains("one-time password"),
+        "only on first start: {second}"
+    );
+    let o = otkeep(&dir, &["user", "list"]);
+    assert!(text(&o).contains("admin\tAdministrator\tmust change password\tadmin (all sites)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

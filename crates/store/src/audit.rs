@@ -203,7 +203,11 @@ impl Store {
             Scope::Limited { sites, .. } if sites.is_empty() => "WHERE 1 = 0".to_string(),
             Scope::Limited { sites, .. } => format!(
                 "WHERE site_id IN ({})",
-                sites.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                sites
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         let sql = format!(

@@ -227,6 +227,8 @@ pub struct Session {
     pub account: Account,
     pub csrf_token: String,
     pub expires_at: String,
+    /// The account's grants, read with the session.
+    pub grants: Vec<Grant>,
 }
 
 /// What an API token allows.
@@ -303,7 +305,8 @@ impl ApiToken {
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, account_id, name, prefix, scope, created_at, expires_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, account_id, name, prefix, scope, created_at, expires_at, last_used_at, revoked_at";
 
 /// What a signature attests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -404,6 +407,24 @@ pub enum LoginOutcome {
     },
 }
 
+/// The grants of rows that LEFT JOIN `role_grant` as `role`, `grant_site`, `grant_asset`.
+fn grants_of_rows(rows: &[AnyRow]) -> Result<Vec<Grant>, StoreError> {
+    let mut grants = Vec::new();
+    for r in rows {
+        let Some(role) = r.try_get::<Option<String>, _>("role")? else {
+            continue;
+        };
+        grants.push(Grant {
+            role: Role::from_key(&role).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown role '{role}' in role_grant"))
+            })?,
+            site: r.try_get("grant_site")?,
+            asset: r.try_get("grant_asset")?,
+        });
+    }
+    Ok(grants)
+}
+
 fn clip(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
@@ -433,7 +454,10 @@ impl Store {
             return Err(FieldError::new(field, "use at most 1024 characters"));
         }
         if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-            return Err(FieldError::new(field, "the password may not contain the username"));
+            return Err(FieldError::new(
+                field,
+                "the password may not contain the username",
+            ));
         }
         if let Some(id) = account {
             let earlier = self
@@ -577,13 +601,18 @@ impl Store {
         let matches = !locked && blocking(move || verify_password(&pw, &hash)).await?;
         let mut tx = self.begin_write(&username, None).await?;
         let details = |cause: &str| {
-            Some(
-                json!({"username": username, "client": client, "cause": cause}).to_string(),
-            )
+            Some(json!({"username": username, "client": client, "cause": cause}).to_string())
         };
         let Some(account) = account else {
-            tx.append_event("login_failed", "account", None, None, details("unknown user"), None)
-                .await?;
+            tx.append_event(
+                "login_failed",
+                "account",
+                None,
+                None,
+                details("unknown user"),
+                None,
+            )
+            .await?;
             tx.commit().await?;
             return Ok(LoginOutcome::Refused { locked: false });
         };
@@ -669,8 +698,9 @@ impl Store {
         Ok(false)
     }
 
-    /// The live session behind a cookie value, extending its idle deadline; `None` when it is
-    /// unknown, expired, or its account is disabled.
+    /// The live session behind a cookie value, with its account's grants (one query),
+    /// extending its idle deadline; `None` when it is unknown, expired, or its account is
+    /// disabled.
     pub async fn session(
         &self,
         token: &str,
@@ -678,18 +708,20 @@ impl Store {
     ) -> Result<Option<Session>, StoreError> {
         let id_hash = sha256_hex(token);
         let sql = format!(
-            "SELECT s.csrf_token, s.idle_expires_at, s.expires_at, {ACCOUNT_COLUMNS} FROM session s JOIN account a ON a.id = s.account_id WHERE s.id_hash = $1"
+            "SELECT s.csrf_token, s.idle_expires_at, s.expires_at, {ACCOUNT_COLUMNS}, g.role, g.site_id AS grant_site, g.asset_id AS grant_asset \
+             FROM session s JOIN account a ON a.id = s.account_id LEFT JOIN role_grant g ON g.account_id = a.id \
+             WHERE s.id_hash = $1 ORDER BY g.id"
         );
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id_hash.clone())
-            .fetch_optional(self.pool())
-            .await?
-        else {
+            .fetch_all(self.pool())
+            .await?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
         let idle: String = row.try_get("idle_expires_at")?;
         let expires_at: String = row.try_get("expires_at")?;
-        let account = Account::from_row(&row)?;
+        let account = Account::from_row(row)?;
         let now = crate::now();
         if now >= idle || now >= expires_at || account.disabled {
             sqlx::query("DELETE FROM session WHERE id_hash = $1")
@@ -698,14 +730,14 @@ impl Store {
                 .await?;
             return Ok(None);
         }
+        let grants = grants_of_rows(&rows)?;
         // Extend the idle deadline at most once a minute, not on every request.
-        let extended = from_now(policy.session_idle);
         let refresh_after = from_now(policy.session_idle - jiff::SignedDuration::from_mins(1));
         if idle < refresh_after {
             sqlx::query(
                 "UPDATE session SET idle_expires_at = $1, last_seen_at = $2 WHERE id_hash = $3",
             )
-            .bind(extended)
+            .bind(from_now(policy.session_idle))
             .bind(now)
             .bind(id_hash)
             .execute(self.pool())
@@ -715,6 +747,7 @@ impl Store {
             account,
             csrf_token: row.try_get("csrf_token")?,
             expires_at,
+            grants,
         }))
     }
 
@@ -748,49 +781,64 @@ impl Store {
         Ok(())
     }
 
-    /// The account and token behind a bearer secret, if the token is active and the account
-    /// enabled. Notes the time of use (at most once a minute).
+    /// The account, token and grants behind a bearer secret (one query), if the token is
+    /// active and the account enabled. Notes the time of use (at most once a minute).
     pub async fn authenticate_token(
         &self,
         secret: &str,
-    ) -> Result<Option<(Account, ApiToken)>, StoreError> {
+    ) -> Result<Option<(Account, ApiToken, Vec<Grant>)>, StoreError> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE token_hash = $1");
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let sql = format!(
+            "SELECT t.id AS token_id, t.account_id, t.name, t.prefix, t.scope, t.created_at AS token_created_at, t.expires_at, t.last_used_at, t.revoked_at, \
+             {ACCOUNT_COLUMNS}, g.role, g.site_id AS grant_site, g.asset_id AS grant_asset \
+             FROM api_token t JOIN account a ON a.id = t.account_id LEFT JOIN role_grant g ON g.account_id = a.id \
+             WHERE t.token_hash = $1 ORDER BY g.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(sha256_hex(secret))
-            .fetch_optional(self.pool())
-            .await?
-        else {
+            .fetch_all(self.pool())
+            .await?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
-        let token = ApiToken::from_row(&row)?;
-        if !token.is_active() {
-            return Ok(None);
-        }
-        let Some(account) = self.account(token.account_id).await? else {
-            return Ok(None);
+        let scope: String = row.try_get("scope")?;
+        let token = ApiToken {
+            id: row.try_get("token_id")?,
+            account_id: row.try_get("account_id")?,
+            name: row.try_get("name")?,
+            prefix: row.try_get("prefix")?,
+            scope: TokenScope::from_key(&scope).unwrap_or(TokenScope::Read),
+            created_at: row.try_get("token_created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            last_used_at: row.try_get("last_used_at")?,
+            revoked_at: row.try_get("revoked_at")?,
         };
-        if account.disabled {
+        let account = Account::from_row(row)?;
+        if !token.is_active() || account.disabled {
             return Ok(None);
         }
+        let grants = grants_of_rows(&rows)?;
         let now = crate::now();
         let stale = from_now(-jiff::SignedDuration::from_mins(1));
-        if token.last_used_at.as_deref().is_none_or(|t| t < stale.as_str()) {
+        if token
+            .last_used_at
+            .as_deref()
+            .is_none_or(|t| t < stale.as_str())
+        {
             sqlx::query("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(token.id)
                 .execute(self.pool())
                 .await?;
         }
-        Ok(Some((account, token)))
+        Ok(Some((account, token, grants)))
     }
 
     pub async fn tokens_of(&self, account_id: i64) -> Result<Vec<ApiToken>, StoreError> {
-        let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_token WHERE account_id = $1 ORDER BY id DESC"
-        );
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE account_id = $1 ORDER BY id DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(account_id)
             .fetch_all(self.pool())
@@ -864,10 +912,11 @@ impl Store {
     /// Removes expired sessions (housekeeping; sessions are also checked on every use).
     pub async fn purge_sessions(&self) -> Result<u64, StoreError> {
         let now = crate::now();
-        let done = sqlx::query("DELETE FROM session WHERE expires_at <= $1 OR idle_expires_at <= $1")
-            .bind(now)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM session WHERE expires_at <= $1 OR idle_expires_at <= $1")
+                .bind(now)
+                .execute(self.pool())
+                .await?;
         Ok(done.rows_affected())
     }
 }
@@ -917,7 +966,10 @@ impl WriteTx<'_> {
             .bind(id)
             .fetch_optional(self.conn())
             .await?
-            .ok_or(StoreError::NotFound { kind: "account", id })?;
+            .ok_or(StoreError::NotFound {
+                kind: "account",
+                id,
+            })?;
         Ok(Account::from_row(&row)?)
     }
 
@@ -1274,7 +1326,8 @@ impl WriteTx<'_> {
 
     /// Revokes a token of an account (from then on it authenticates nothing).
     pub async fn revoke_token(&mut self, account_id: i64, token_id: i64) -> Result<(), StoreError> {
-        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE id = $1 AND account_id = $2");
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE id = $1 AND account_id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_id)
             .bind(account_id)

@@ -26,8 +26,7 @@ pub use audit::{AuditEvent, VerifyReport};
 pub use demo::DemoLoad;
 pub use identity::{
     Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
-    Signature,
-    TokenScope,
+    Signature, TokenScope,
 };
 pub use read::{ListQuery, Page, RefTitles, SortOrder};
 pub use write::WriteTx;

@@ -2,8 +2,8 @@
 
 use crate::columns::{Param, bind, decode_field, select_list};
 use crate::{Store, StoreError};
-use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::access::Scope;
+use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::{Channel, Record, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -115,7 +115,12 @@ fn list_where(kind: &KindDef, q: &ListQuery) -> Where {
     }
     if let Scope::Limited { sites, records } = &q.scope {
         // Ids are integers from our own grants, so they are spelled inline.
-        let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let list = |ids: &[i64]| {
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut ors = Vec::new();
         if !sites.is_empty() {
             let column = kind.site_field.unwrap_or("id");

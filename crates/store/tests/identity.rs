@@ -47,13 +47,13 @@ async fn login(store: &Store, user: &str, pw: &str, policy: &AuthPolicy) -> Opti
 
 async fn first_start_creates_one_administrator_with_a_one_time_password(store: Arc<Store>) {
     let policy = AuthPolicy::default();
-    let (user, password) = store
-        .ensure_first_admin()
-        .await
-        .unwrap()
-        .expect("created");
+    let (user, password) = store.ensure_first_admin().await.unwrap().expect("created");
     assert_eq!(user, "admin");
-    assert_eq!(password.len(), 24, "20 random characters in groups: {password}");
+    assert_eq!(
+        password.len(),
+        24,
+        "20 random characters in groups: {password}"
+    );
     assert!(
         store.ensure_first_admin().await.unwrap().is_none(),
         "only on first start"
@@ -64,13 +64,12 @@ async fn first_start_creates_one_administrator_with_a_one_time_password(store: A
         s.ensure_first_admin().await.unwrap().unwrap()
     };
     assert_ne!(password, other, "never a fixed default password");
-    let token = login(&store, "admin", &password, &policy).await.expect("signs in");
+    let token = login(&store, "admin", &password, &policy)
+        .await
+        .expect("signs in");
     let session = store.session(&token, &policy).await.unwrap().unwrap();
     assert!(session.account.must_change_password);
-    let access = store
-        .access_of(session.account.id, false)
-        .await
-        .unwrap();
+    let access = store.access_of(session.account.id, false).await.unwrap();
     assert!(access.has(otkeep_core::access::Capability::ManageUsers));
 }
 
@@ -136,7 +135,10 @@ async fn failed_logins_lock_the_account_and_are_audited(store: Arc<Store>) {
     assert!(login(&store, "nobody", "whatever", &policy).await.is_none());
     let acts = actions(&store).await;
     let failed = acts.iter().filter(|a| *a == "login_failed").count();
-    assert_eq!(failed, 7, "5 wrong, 1 while locked, 1 unknown user: {acts:?}");
+    assert_eq!(
+        failed, 7,
+        "5 wrong, 1 while locked, 1 unknown user: {acts:?}"
+    );
     assert!(acts.contains(&"lockout".to_string()));
     let events = store.history("account", bob.id).await.unwrap();
     let last = events.last().unwrap();
@@ -166,8 +168,12 @@ async fn sessions_are_hashed_rotated_and_end_on_logout_timeout_and_password_chan
 ) {
     let policy = AuthPolicy::default();
     let carol = test_account(&store, "carol", &[]).await.unwrap();
-    let t1 = login(&store, "carol", TEST_PASSWORD, &policy).await.unwrap();
-    let t2 = login(&store, "carol", TEST_PASSWORD, &policy).await.unwrap();
+    let t1 = login(&store, "carol", TEST_PASSWORD, &policy)
+        .await
+        .unwrap();
+    let t2 = login(&store, "carol", TEST_PASSWORD, &policy)
+        .await
+        .unwrap();
     assert_ne!(t1, t2, "every sign-in gets a new session id");
     assert_eq!(t1.len(), 64, "256 random bits");
     let s1 = store.session(&t1, &policy).await.unwrap().unwrap();
@@ -224,7 +230,13 @@ async fn sessions_are_hashed_rotated_and_end_on_logout_timeout_and_password_chan
         store.session(&t, &policy).await.unwrap().is_none(),
         "absolute timeout, even when active"
     );
-    assert!(store.session("not-a-session", &policy).await.unwrap().is_none());
+    assert!(
+        store
+            .session("not-a-session", &policy)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn api_tokens_are_hashed_expire_and_can_be_revoked(store: Arc<Store>) {
@@ -241,7 +253,8 @@ async fn api_tokens_are_hashed_expire_and_can_be_revoked(store: Arc<Store>) {
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        tx.create_token(dave.id, " ", TokenScope::Read, in_a_week).await,
+        tx.create_token(dave.id, " ", TokenScope::Read, in_a_week)
+            .await,
         Err(StoreError::Invalid(_))
     ));
     tx.commit().await.unwrap();
@@ -254,11 +267,17 @@ async fn api_tokens_are_hashed_expire_and_can_be_revoked(store: Arc<Store>) {
         .try_get(0)
         .unwrap();
     assert_ne!(stored, secret);
-    let (who, t) = store.authenticate_token(&secret).await.unwrap().unwrap();
+    let (who, t, _) = store.authenticate_token(&secret).await.unwrap().unwrap();
     assert_eq!((who.username.as_str(), t.scope), ("dave", TokenScope::Read));
     let used = store.tokens_of(dave.id).await.unwrap();
     assert!(used[0].last_used_at.is_some(), "last use is noted");
-    assert!(store.authenticate_token("otk_guess").await.unwrap().is_none());
+    assert!(
+        store
+            .authenticate_token("otk_guess")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Expired tokens stop working.
     let mut tx = store.begin_write("dave", None).await.unwrap();
@@ -319,13 +338,19 @@ async fn grants_are_checked_audited_and_block_deletes(store: Arc<Store>) {
         site: Some(site.id),
         asset: None,
     };
-    assert!(matches!(tx.add_grant(erin.id, &bad).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        tx.add_grant(erin.id, &bad).await,
+        Err(StoreError::Invalid(_))
+    ));
     let missing = Grant {
         role: Role::SiteEngineer,
         site: Some(9999),
         asset: None,
     };
-    assert!(matches!(tx.add_grant(erin.id, &missing).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        tx.add_grant(erin.id, &missing).await,
+        Err(StoreError::Invalid(_))
+    ));
     let vendor = Grant {
         role: Role::Vendor,
         site: None,
@@ -334,7 +359,11 @@ async fn grants_are_checked_audited_and_block_deletes(store: Arc<Store>) {
     let g = tx.add_grant(erin.id, &vendor).await.unwrap();
     tx.commit().await.unwrap();
     let grants = store.grants_of(erin.id).await.unwrap();
-    assert_eq!(grants[0].grant.site, Some(site.id), "a vendor grant takes its asset's site");
+    assert_eq!(
+        grants[0].grant.site,
+        Some(site.id),
+        "a vendor grant takes its asset's site"
+    );
 
     // The granted asset cannot be deleted while the grant exists.
     let mut tx = store.begin_write("admin", None).await.unwrap();
@@ -388,7 +417,13 @@ async fn signatures_bind_to_content_and_join_the_audit_chain(store: Arc<Store>) 
     let history = store.history("site", site.id).await.unwrap();
     let event = history.iter().find(|e| e.action == "sign").unwrap();
     assert_eq!(event.seq, sigs[0].audit_seq);
-    assert!(event.after.as_deref().unwrap().contains(&sigs[0].content_hash));
+    assert!(
+        event
+            .after
+            .as_deref()
+            .unwrap()
+            .contains(&sigs[0].content_hash)
+    );
     assert_eq!(store.verify_audit().await.unwrap().broken, None);
 
     // Editing the record makes the signature stale; a no-op save does not.

@@ -1,9 +1,9 @@
 //! The store's behaviour, run against SQLite and against PostgreSQL (see `testing`).
 
+use otkeep_core::access::Scope;
 use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::value::{values_from_json, values_from_text};
 use otkeep_core::{KindDef, Value, Values};
-use otkeep_core::access::Scope;
 use otkeep_store::{Backend, ListQuery, SortOrder, Store, StoreError};
 use serde_json::json;
 use sqlx::AssertSqlSafe;

@@ -60,7 +60,12 @@ pub async fn login(
 ) -> Result<Response, UiError> {
     let outcome = state
         .store
-        .login(&form.username, &form.password, client.as_deref(), &state.policy)
+        .login(
+            &form.username,
+            &form.password,
+            client.as_deref(),
+            &state.policy,
+        )
         .await?;
     match outcome {
         LoginOutcome::Success {
@@ -73,7 +78,10 @@ pub async fn login(
                 safe_next(form.next.as_deref())
             };
             Ok((
-                [(header::SET_COOKIE, session_cookie(&state, Some(&session_token)))],
+                [(
+                    header::SET_COOKIE,
+                    session_cookie(&state, Some(&session_token)),
+                )],
                 Redirect::to(&to),
             )
                 .into_response())
@@ -323,7 +331,12 @@ pub async fn change_password(
     // The change ended every session, this one too: sign this browser in afresh.
     let outcome = state
         .store
-        .login(&p.account.username, &form.password, client.as_deref(), &state.policy)
+        .login(
+            &p.account.username,
+            &form.password,
+            client.as_deref(),
+            &state.policy,
+        )
         .await?;
     let cookie = match outcome {
         LoginOutcome::Success { session_token, .. } => session_cookie(&state, Some(&session_token)),

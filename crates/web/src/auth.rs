@@ -122,7 +122,11 @@ impl FromRequestParts<AppState> for Principal {
         parts.extensions.get::<Principal>().cloned().ok_or_else(|| {
             // A handler that needs a principal on a public route is a programming error.
             tracing::error!(path = %parts.uri.path(), "route without authentication gate");
-            (StatusCode::INTERNAL_SERVER_ERROR, "route has no authentication gate").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "route has no authentication gate",
+            )
+                .into_response()
         })
     }
 }
@@ -198,16 +202,13 @@ pub async fn authenticate(
         let Some(secret) = auth.strip_prefix("Bearer ") else {
             return Ok(None);
         };
-        let Some((account, token)) = state.store.authenticate_token(secret.trim()).await? else {
+        let Some((account, token, grants)) = state.store.authenticate_token(secret.trim()).await?
+        else {
             return Ok(None);
         };
-        let access = state
-            .store
-            .access_of(account.id, token.scope == TokenScope::Read)
-            .await?;
         return Ok(Some(Principal {
             account,
-            access,
+            access: Access::new(grants, token.scope == TokenScope::Read),
             via: Via::Token {
                 id: token.id,
                 scope: token.scope,
@@ -220,10 +221,9 @@ pub async fn authenticate(
     let Some(session) = state.store.session(token, &state.policy).await? else {
         return Ok(None);
     };
-    let access = state.store.access_of(session.account.id, false).await?;
     Ok(Some(Principal {
         account: session.account,
-        access,
+        access: Access::new(session.grants, false),
         via: Via::Session {
             csrf: session.csrf_token,
             token: token.to_string(),
@@ -340,9 +340,8 @@ pub async fn gate(state: AppState, gate: Gate, req: Request, next: Next) -> Resp
             Err(resp) => return resp,
         };
         req = r;
-        let ok = sent.is_some_and(|s| {
-            subtle::ConstantTimeEq::ct_eq(s.as_bytes(), csrf.as_bytes()).into()
-        });
+        let ok = sent
+            .is_some_and(|s| subtle::ConstantTimeEq::ct_eq(s.as_bytes(), csrf.as_bytes()).into());
         if !ok {
             return refuse(
                 &path,
@@ -357,11 +356,7 @@ pub async fn gate(state: AppState, gate: Gate, req: Request, next: Next) -> Resp
         && !password_pages.contains(&path.as_str())
     {
         if is_api(&path) || is_unsafe(&method) {
-            return refuse(
-                &path,
-                StatusCode::FORBIDDEN,
-                "Change your password first.",
-            );
+            return refuse(&path, StatusCode::FORBIDDEN, "Change your password first.");
         }
         return Redirect::to("/account/password").into_response();
     }

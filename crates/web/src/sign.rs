@@ -172,7 +172,16 @@ pub async fn submit(
         version: form.version,
         ..record.clone()
     };
-    match sign(&state, &p, &shown, &form.meaning, &form.password, &form.comment).await {
+    match sign(
+        &state,
+        &p,
+        &shown,
+        &form.meaning,
+        &form.password,
+        &form.comment,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/{plural}/{id}?signed=1")).into_response()),
         Err(SignError::Invalid(errors)) => {
             let page = sign_page(&p, kind, record, &form.meaning, form.comment, errors);

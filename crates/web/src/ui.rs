@@ -9,8 +9,8 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::access::{Capability, Scope};
+use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::value::values_from_text;
 use otkeep_core::{FieldError, FieldType, KINDS, KindDef, Record};
 use otkeep_store::{AuditEvent, ListQuery, SortOrder, StoreError};
@@ -174,7 +174,10 @@ impl Nav {
             label: "Overview",
             items: overview,
         }];
-        for k in KINDS.iter().filter(|k| !p.access.read_scope(k).is_nothing()) {
+        for k in KINDS
+            .iter()
+            .filter(|k| !p.access.read_scope(k).is_nothing())
+        {
             let item = NavItem {
                 href: format!("/{}", k.plural),
                 label: k.label_plural,

@@ -55,7 +55,11 @@ async fn plant(store: Arc<Store>) -> Plant {
     )
     .await;
     let mut zones = Vec::new();
-    for (site, name) in [(site_a, "Alpha control"), (site_a, "Alpha DMZ"), (site_b, "Bravo control")] {
+    for (site, name) in [
+        (site_a, "Alpha control"),
+        (site_a, "Alpha DMZ"),
+        (site_b, "Bravo control"),
+    ] {
         zones.push(
             created(
                 &admin,
@@ -75,8 +79,18 @@ async fn plant(store: Arc<Store>) -> Plant {
         json!({"site_id": site, "zone_id": zone, "name": name, "asset_type": "plc",
                "criticality": "high", "owner": "o", "lifecycle": "operational"})
     };
-    let asset_a = created(&admin, "/api/v1/assets", asset(site_a, zones[0], "ALPHA-PLC")).await;
-    let asset_b = created(&admin, "/api/v1/assets", asset(site_b, zones[2], "BRAVO-PLC")).await;
+    let asset_a = created(
+        &admin,
+        "/api/v1/assets",
+        asset(site_a, zones[0], "ALPHA-PLC"),
+    )
+    .await;
+    let asset_b = created(
+        &admin,
+        "/api/v1/assets",
+        asset(site_b, zones[2], "BRAVO-PLC"),
+    )
+    .await;
     Plant {
         admin,
         site_a,
@@ -128,10 +142,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
     let signs = any(&[Admin, Owner, Engineer, Auditor]);
     let m = method.as_str();
     Some(match (m, path) {
-        (
-            "GET",
-            "/healthz" | "/readyz" | "/static/style.css" | "/api/openapi.json" | "/login",
-        )
+        ("GET", "/healthz" | "/readyz" | "/static/style.css" | "/api/openapi.json" | "/login")
         | ("POST", "/login") => true,
         ("POST", "/logout")
         | ("GET", "/account" | "/account/password")
@@ -212,11 +223,17 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
         let client = match who {
             Who::Anonymous => TestClient::anonymous(store.clone()),
             Who::Admin => p.admin.clone(),
-            Who::Owner => TestClient::user(store.clone(), &name, &[grant(Role::ProgramOwner, None)]).await,
-            Who::Engineer => TestClient::user(store.clone(), &name, &[on_a(Role::SiteEngineer)]).await,
+            Who::Owner => {
+                TestClient::user(store.clone(), &name, &[grant(Role::ProgramOwner, None)]).await
+            }
+            Who::Engineer => {
+                TestClient::user(store.clone(), &name, &[on_a(Role::SiteEngineer)]).await
+            }
             Who::Operator => TestClient::user(store.clone(), &name, &[on_a(Role::Operator)]).await,
             Who::Auditor => TestClient::user(store.clone(), &name, &[on_a(Role::Auditor)]).await,
-            Who::Vendor => TestClient::user(store.clone(), &name, &[vendor_grant.clone()]).await,
+            Who::Vendor => {
+                TestClient::user(store.clone(), &name, std::slice::from_ref(&vendor_grant)).await
+            }
         };
         clients.push((*who, name, client));
     }
@@ -249,16 +266,23 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                 let uri = spec
                     .path
                     .replace("{plural}", plural.unwrap_or(""))
-                    .replace("{id}", &match plural {
-                        Some(pl) => ids(pl).to_string(),
-                        None if spec.path.starts_with("/admin/") => victim.id.to_string(),
-                        None => "999999".to_string(),
-                    })
+                    .replace(
+                        "{id}",
+                        &match plural {
+                            Some(pl) => ids(pl).to_string(),
+                            None if spec.path.starts_with("/admin/") => victim.id.to_string(),
+                            None => "999999".to_string(),
+                        },
+                    )
                     .replace("{grant}", "999999")
                     .replace("{token}", "999999");
                 // Signing out would end the shared session: use a fresh one.
                 let client = if spec.path == "/logout" && *who != Who::Anonymous {
-                    let user = if *who == Who::Admin { "root" } else { name.as_str() };
+                    let user = if *who == Who::Admin {
+                        "root"
+                    } else {
+                        name.as_str()
+                    };
                     TestClient::sign_in(store.clone(), user, TEST_PASSWORD).await
                 } else {
                     client.clone()
@@ -292,26 +316,46 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Nothing was changed by the refused requests: the records are as created.
-    let a = p.admin.json("GET", &format!("/api/v1/assets/{}", p.asset_a), Value::Null).await;
+    let a = p
+        .admin
+        .json("GET", &format!("/api/v1/assets/{}", p.asset_a), Value::Null)
+        .await;
     assert_eq!(a.json()["version"], 1);
     assert_eq!(store.verify_audit().await.unwrap().broken, None);
 }
 
 async fn a_site_engineer_of_one_site_cannot_reach_another_sites_records(store: Arc<Store>) {
     let p = plant(store.clone()).await;
-    let eng = TestClient::user(store.clone(), "eng", &[grant(Role::SiteEngineer, Some(p.site_a))]).await;
+    let eng = TestClient::user(
+        store.clone(),
+        "eng",
+        &[grant(Role::SiteEngineer, Some(p.site_a))],
+    )
+    .await;
     // Lists, search, filters and exports show site A only.
     for uri in ["/assets", "/assets?q=PLC", "/zones", "/sites", "/conduits"] {
         let a = eng.get(uri).await;
         assert_eq!(a.status, StatusCode::OK, "{uri}");
-        assert!(!a.body.contains("Bravo") && !a.body.contains("BRAVO"), "{uri} leaks site B");
+        assert!(
+            !a.body.contains("Bravo") && !a.body.contains("BRAVO"),
+            "{uri} leaks site B"
+        );
     }
     let a = eng.get(&format!("/assets?site_id={}", p.site_b)).await;
     assert!(!a.body.contains("BRAVO-PLC"));
     let a = eng.get("/assets/export.csv").await;
-    assert!(a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO-PLC"), "{}", a.body);
+    assert!(
+        a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO-PLC"),
+        "{}",
+        a.body
+    );
     let a = eng.json("GET", "/api/v1/assets?q=PLC", Value::Null).await;
     assert_eq!(a.json()["total"], 1);
     let a = eng.json("GET", "/api/v1/sites", Value::Null).await;
@@ -337,16 +381,27 @@ async fn a_site_engineer_of_one_site_cannot_reach_another_sites_records(store: A
     }
     let mut visible = Vec::new();
     for id in 1..=40 {
-        if eng.json("GET", &format!("/api/v1/assets/{id}"), Value::Null).await.status == StatusCode::OK {
+        if eng
+            .json("GET", &format!("/api/v1/assets/{id}"), Value::Null)
+            .await
+            .status
+            == StatusCode::OK
+        {
             visible.push(id);
         }
     }
     assert_eq!(visible, vec![p.asset_a], "only site A's asset answers");
     // Writes to site B are refused, and nothing moves there.
-    let a = eng.form(&format!("/assets/{b}/delete"), &[("_version", "1")]).await;
+    let a = eng
+        .form(&format!("/assets/{b}/delete"), &[("_version", "1")])
+        .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     let a = eng
-        .json("DELETE", &format!("/api/v1/assets/{b}?version=1"), Value::Null)
+        .json(
+            "DELETE",
+            &format!("/api/v1/assets/{b}?version=1"),
+            Value::Null,
+        )
         .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     let zone_b = p
@@ -370,18 +425,36 @@ async fn a_site_engineer_of_one_site_cannot_reach_another_sites_records(store: A
         .json();
     mine["site_id"] = json!(p.site_b);
     mine["zone_id"] = zone_b;
-    let a = eng.json("PUT", &format!("/api/v1/assets/{}", p.asset_a), mine).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "cannot move a record to site B");
+    let a = eng
+        .json("PUT", &format!("/api/v1/assets/{}", p.asset_a), mine)
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::FORBIDDEN,
+        "cannot move a record to site B"
+    );
     let a = eng.get(&format!("/assets/{}", p.asset_a)).await;
-    assert!(a.body.contains("AAA") && !a.body.contains("BBB"), "still in site A");
+    assert!(
+        a.body.contains("AAA") && !a.body.contains("BBB"),
+        "still in site A"
+    );
     // The engineer cannot add sites, and has no audit trail or administration.
     for uri in ["/sites/new", "/audit", "/admin/users"] {
         assert_eq!(eng.get(uri).await.status, StatusCode::FORBIDDEN, "{uri}");
     }
     // A site auditor reads site A's trail only.
-    let aud = TestClient::user(store.clone(), "aud", &[grant(Role::Auditor, Some(p.site_a))]).await;
+    let aud = TestClient::user(
+        store.clone(),
+        "aud",
+        &[grant(Role::Auditor, Some(p.site_a))],
+    )
+    .await;
     let a = aud.get("/audit").await;
-    assert!(a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO"), "{}", a.body);
+    assert!(
+        a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO"),
+        "{}",
+        a.body
+    );
     let a = aud.json("GET", "/api/v1/audit", Value::Null).await;
     let items = a.json()["items"].as_array().cloned().unwrap_or_default();
     assert!(!items.is_empty());
@@ -391,11 +464,7 @@ async fn a_site_engineer_of_one_site_cannot_reach_another_sites_records(store: A
 async fn state_changes_need_the_csrf_token_and_the_same_origin(store: Arc<Store>) {
     let p = plant(store.clone()).await;
     let site = p.site_a.to_string();
-    let form = [
-        ("code", "CSRF"),
-        ("name", "Forged"),
-        ("time_zone", "UTC"),
-    ];
+    let form = [("code", "CSRF"), ("name", "Forged"), ("time_zone", "UTC")];
     let post = |csrf: Option<&str>, origin: Option<&str>| {
         let mut pairs: Vec<(&str, &str)> = form.to_vec();
         if let Some(c) = csrf {
@@ -430,16 +499,34 @@ async fn state_changes_need_the_csrf_token_and_the_same_origin(store: Arc<Store>
         .send(post(Some(&csrf), Some("https://evil.example")))
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "another site's origin");
-    let a = bare.send(post(Some(&csrf), Some("http://otkeep.example"))).await;
-    assert_eq!(a.status, StatusCode::SEE_OTHER, "same origin with the token: {}", a.body);
+    let a = bare
+        .send(post(Some(&csrf), Some("http://otkeep.example")))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::SEE_OTHER,
+        "same origin with the token: {}",
+        a.body
+    );
     // JSON through a session needs the header token as well.
     let a = bare
-        .json("DELETE", &format!("/api/v1/assets/{}?version=1", p.asset_a), Value::Null)
+        .json(
+            "DELETE",
+            &format!("/api/v1/assets/{}?version=1", p.asset_a),
+            Value::Null,
+        )
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     // A refused request changed nothing.
-    let sites = p.admin.json("GET", "/api/v1/sites?q=Forged", Value::Null).await;
-    assert_eq!(sites.json()["total"], 1, "only the legitimate post created a site");
+    let sites = p
+        .admin
+        .json("GET", "/api/v1/sites?q=Forged", Value::Null)
+        .await;
+    assert_eq!(
+        sites.json()["total"],
+        1,
+        "only the legitimate post created a site"
+    );
     let _ = site;
 }
 
@@ -460,22 +547,36 @@ async fn pages_carry_security_headers(store: Arc<Store>) {
                 .to_string()
         };
         let csp = h("content-security-policy");
-        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-inline"));
         assert_eq!(h("x-frame-options"), "DENY");
         assert_eq!(h("x-content-type-options"), "nosniff");
         assert_eq!(h("referrer-policy"), "same-origin");
     }
     // No inline script or style anywhere in the pages (the CSP would block them).
-    for uri in ["/", "/assets", &format!("/assets/{}", p.asset_a), "/account", "/admin/users"] {
+    for uri in [
+        "/",
+        "/assets",
+        &format!("/assets/{}", p.asset_a),
+        "/account",
+        "/admin/users",
+    ] {
         let body = p.admin.get(uri).await.body;
-        assert!(!body.contains("<script") && !body.contains("style=\""), "{uri}");
+        assert!(
+            !body.contains("<script") && !body.contains("style=\""),
+            "{uri}"
+        );
         assert!(!body.contains("javascript:"), "{uri}");
     }
 }
 
 async fn sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it(store: Arc<Store>) {
-    test_account(&store, "gina", &[grant(Role::ProgramOwner, None)]).await.unwrap();
+    test_account(&store, "gina", &[grant(Role::ProgramOwner, None)])
+        .await
+        .unwrap();
     let anon = TestClient::anonymous(store.clone());
     // Signed out, pages redirect to the sign-in page and the API answers 401.
     let a = anon.get("/assets?page=2").await;
@@ -488,16 +589,25 @@ async fn sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it(store: Arc<
     let login = |pw: &'static str, next: &'static str| {
         let anon = anon.clone();
         async move {
-            anon.form("/login", &[("username", "gina"), ("password", pw), ("next", next)])
-                .await
+            anon.form(
+                "/login",
+                &[("username", "gina"), ("password", pw), ("next", next)],
+            )
+            .await
         }
     };
     let bad = login("wrong password", "/").await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(bad.headers.get(header::SET_COOKIE).is_none());
     let first = login(TEST_PASSWORD, "/zones").await;
-    assert_eq!((first.status, first.location()), (StatusCode::SEE_OTHER, "/zones"));
-    let cookie = first.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert_eq!(
+        (first.status, first.location()),
+        (StatusCode::SEE_OTHER, "/zones")
+    );
+    let cookie = first.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
     for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(cookie.contains(attr), "{attr} in {cookie}");
     }
@@ -519,17 +629,34 @@ async fn sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it(store: Arc<
     assert_ne!(t1, t2, "each sign-in gets a new session id");
     // Signing out ends that session only.
     let policy = otkeep_store::AuthPolicy::default();
-    let csrf = store.session(&t1, &policy).await.unwrap().unwrap().csrf_token;
+    let csrf = store
+        .session(&t1, &policy)
+        .await
+        .unwrap()
+        .unwrap()
+        .csrf_token;
     let c1 = TestClient {
-        credential: Credential::Session { cookie: t1.clone(), csrf },
+        credential: Credential::Session {
+            cookie: t1.clone(),
+            csrf,
+        },
         ..anon.clone()
     };
     assert_eq!(c1.get("/zones").await.status, StatusCode::OK);
     let out = c1.form("/logout", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert!(out.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        out.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     let a = c1.get("/zones").await;
-    assert_eq!(a.location(), "/login?next=%2Fzones", "the old cookie is dead");
+    assert_eq!(
+        a.location(),
+        "/login?next=%2Fzones",
+        "the old cookie is dead"
+    );
     assert!(store.session(&t2, &policy).await.unwrap().is_some());
     let acts: Vec<String> = store
         .recent_events(50, &otkeep_core::access::Scope::All)
@@ -547,7 +674,10 @@ async fn first_sign_in_forces_a_password_change(store: Arc<Store>) {
     let (user, one_time) = store.ensure_first_admin().await.unwrap().unwrap();
     let c = TestClient::sign_in(store.clone(), &user, &one_time).await;
     let a = c.get("/assets").await;
-    assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, "/account/password"));
+    assert_eq!(
+        (a.status, a.location()),
+        (StatusCode::SEE_OTHER, "/account/password")
+    );
     let a = c.json("GET", "/api/v1/assets", Value::Null).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     let a = c.get("/account/password").await;
@@ -555,7 +685,11 @@ async fn first_sign_in_forces_a_password_change(store: Arc<Store>) {
     let a = c
         .form(
             "/account/password",
-            &[("current", &one_time), ("password", "short"), ("confirm", "short")],
+            &[
+                ("current", &one_time),
+                ("password", "short"),
+                ("confirm", "short"),
+            ],
         )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -563,10 +697,17 @@ async fn first_sign_in_forces_a_password_change(store: Arc<Store>) {
     let a = c
         .form(
             "/account/password",
-            &[("current", &one_time), ("password", &one_time), ("confirm", &one_time)],
+            &[
+                ("current", &one_time),
+                ("password", &one_time),
+                ("confirm", &one_time),
+            ],
         )
         .await;
-    assert!(a.body.contains("used recently"), "the one-time password cannot be kept");
+    assert!(
+        a.body.contains("used recently"),
+        "the one-time password cannot be kept"
+    );
     let new = "my own long passphrase";
     let a = c
         .form(
@@ -575,7 +716,12 @@ async fn first_sign_in_forces_a_password_change(store: Arc<Store>) {
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    assert!(a.headers[header::SET_COOKIE].to_str().unwrap().contains("otkeep_session="));
+    assert!(
+        a.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("otkeep_session=")
+    );
     // The old session ended with the change; the new password works and nothing is forced.
     assert_eq!(c.get("/assets").await.location(), "/login?next=%2Fassets");
     let fresh = TestClient::sign_in(store.clone(), &user, new).await;
@@ -584,10 +730,18 @@ async fn first_sign_in_forces_a_password_change(store: Arc<Store>) {
 
 async fn api_tokens_authenticate_with_their_scope_until_revoked(store: Arc<Store>) {
     let p = plant(store.clone()).await;
-    let eng = TestClient::user(store.clone(), "hank", &[grant(Role::SiteEngineer, Some(p.site_a))]).await;
+    let eng = TestClient::user(
+        store.clone(),
+        "hank",
+        &[grant(Role::SiteEngineer, Some(p.site_a))],
+    )
+    .await;
     // Created on the account page: the secret is shown once.
     let a = eng
-        .form("/account/tokens", &[("name", "reader"), ("scope", "read"), ("days", "30")])
+        .form(
+            "/account/tokens",
+            &[("name", "reader"), ("scope", "read"), ("days", "30")],
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED);
     let secret = a
@@ -598,19 +752,34 @@ async fn api_tokens_authenticate_with_their_scope_until_revoked(store: Arc<Store
         .expect("secret shown")
         .to_string();
     assert!(secret.starts_with("otk_"));
-    assert!(!eng.get("/account").await.body.contains(&secret), "shown only once");
+    assert!(
+        !eng.get("/account").await.body.contains(&secret),
+        "shown only once"
+    );
     let reader = eng.with_bearer(&secret);
     let a = reader.json("GET", "/api/v1/assets", Value::Null).await;
-    assert_eq!((a.status, a.json()["total"].as_i64()), (StatusCode::OK, Some(1)), "site scope applies");
+    assert_eq!(
+        (a.status, a.json()["total"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "site scope applies"
+    );
     let a = reader.json("GET", "/api/v1/me", Value::Null).await;
     assert_eq!(a.json()["via"]["scope"], "read");
     let a = reader
-        .json("DELETE", &format!("/api/v1/assets/{}?version=1", p.asset_a), Value::Null)
+        .json(
+            "DELETE",
+            &format!("/api/v1/assets/{}?version=1", p.asset_a),
+            Value::Null,
+        )
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "read scope cannot write");
     // A read-write token made over the API writes, without any CSRF token.
     let a = eng
-        .json("POST", "/api/v1/me/tokens", json!({"name": "writer", "scope": "read-write", "expires_in_days": 7}))
+        .json(
+            "POST",
+            "/api/v1/me/tokens",
+            json!({"name": "writer", "scope": "read-write", "expires_in_days": 7}),
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let writer_id = a.json()["id"].as_i64().unwrap();
@@ -620,43 +789,77 @@ async fn api_tokens_authenticate_with_their_scope_until_revoked(store: Arc<Store
         .await
         .json();
     asset["vendor"] = json!("Siemens");
-    let a = writer.json("PUT", &format!("/api/v1/assets/{}", p.asset_a), asset).await;
+    let a = writer
+        .json("PUT", &format!("/api/v1/assets/{}", p.asset_a), asset)
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.json()["version"], 2);
     let a = writer
         .json("POST", "/api/v1/me/tokens", json!({"name": "more"}))
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "a token cannot mint tokens");
+    assert_eq!(
+        a.status,
+        StatusCode::FORBIDDEN,
+        "a token cannot mint tokens"
+    );
     let a = eng
-        .json("POST", "/api/v1/me/tokens", json!({"name": "x", "expires_in_days": 9999}))
+        .json(
+            "POST",
+            "/api/v1/me/tokens",
+            json!({"name": "x", "expires_in_days": 9999}),
+        )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Revoked: 401 from then on.
     let a = eng
-        .json("DELETE", &format!("/api/v1/me/tokens/{writer_id}"), Value::Null)
+        .json(
+            "DELETE",
+            &format!("/api/v1/me/tokens/{writer_id}"),
+            Value::Null,
+        )
         .await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     let a = writer.json("GET", "/api/v1/assets", Value::Null).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    let listed = eng.json("GET", "/api/v1/me/tokens", Value::Null).await.json();
+    let listed = eng
+        .json("GET", "/api/v1/me/tokens", Value::Null)
+        .await
+        .json();
     let items = listed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert!(items.iter().all(|t| t.get("secret").is_none()));
-    assert!(items.iter().any(|t| t["name"] == "reader" && t["last_used_at"].is_string()));
+    assert!(
+        items
+            .iter()
+            .any(|t| t["name"] == "reader" && t["last_used_at"].is_string())
+    );
     // An administrator revokes another user's token from the user page.
     let hank = store.account_by_name("hank").await.unwrap().unwrap();
-    let reader_id = items.iter().find(|t| t["name"] == "reader").unwrap()["id"].as_i64().unwrap();
+    let reader_id = items.iter().find(|t| t["name"] == "reader").unwrap()["id"]
+        .as_i64()
+        .unwrap();
     let a = p
         .admin
-        .form(&format!("/admin/users/{}/tokens/{reader_id}/revoke", hank.id), &[])
+        .form(
+            &format!("/admin/users/{}/tokens/{reader_id}/revoke", hank.id),
+            &[],
+        )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
-    assert_eq!(reader.json("GET", "/api/v1/me", Value::Null).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reader.json("GET", "/api/v1/me", Value::Null).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn signatures_need_the_password_and_show_when_content_changed(store: Arc<Store>) {
     let p = plant(store.clone()).await;
-    let eng = TestClient::user(store.clone(), "ivy", &[grant(Role::SiteEngineer, Some(p.site_a))]).await;
+    let eng = TestClient::user(
+        store.clone(),
+        "ivy",
+        &[grant(Role::SiteEngineer, Some(p.site_a))],
+    )
+    .await;
     let zone = format!("/zones/{}", p.zone_a);
     let page = eng.get(&format!("{zone}/sign")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -664,7 +867,11 @@ async fn signatures_need_the_password_and_show_when_content_changed(store: Arc<S
     let a = eng
         .form(
             &format!("{zone}/sign"),
-            &[("_version", "1"), ("meaning", "approved"), ("password", "not my password")],
+            &[
+                ("_version", "1"),
+                ("meaning", "approved"),
+                ("password", "not my password"),
+            ],
         )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -672,10 +879,18 @@ async fn signatures_need_the_password_and_show_when_content_changed(store: Arc<S
     let a = eng
         .form(
             &format!("{zone}/sign"),
-            &[("_version", "1"), ("meaning", "signed-ish"), ("password", TEST_PASSWORD)],
+            &[
+                ("_version", "1"),
+                ("meaning", "signed-ish"),
+                ("password", TEST_PASSWORD),
+            ],
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "meaning must be one of the four");
+    assert_eq!(
+        a.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "meaning must be one of the four"
+    );
     let a = eng
         .form(
             &format!("{zone}/sign"),
@@ -694,16 +909,25 @@ async fn signatures_need_the_password_and_show_when_content_changed(store: Arc<S
     let history = eng.get(&format!("{zone}/history")).await.body;
     assert!(history.contains("sign"));
     // An edit after signing shows the signature no longer matches.
-    let mut z = eng.json("GET", &format!("/api/v1/zones/{}", p.zone_a), Value::Null).await.json();
+    let mut z = eng
+        .json("GET", &format!("/api/v1/zones/{}", p.zone_a), Value::Null)
+        .await
+        .json();
     z["owner"] = json!("someone else");
     assert_eq!(
-        eng.json("PUT", &format!("/api/v1/zones/{}", p.zone_a), z).await.status,
+        eng.json("PUT", &format!("/api/v1/zones/{}", p.zone_a), z)
+            .await
+            .status,
         StatusCode::OK
     );
     let detail = eng.get(&zone).await.body;
     assert!(detail.contains("changed since signing"));
     let sigs = eng
-        .json("GET", &format!("/api/v1/zones/{}/signatures", p.zone_a), Value::Null)
+        .json(
+            "GET",
+            &format!("/api/v1/zones/{}/signatures", p.zone_a),
+            Value::Null,
+        )
         .await
         .json();
     assert_eq!(sigs["items"][0]["valid"], false);
@@ -726,9 +950,20 @@ async fn signatures_need_the_password_and_show_when_content_changed(store: Arc<S
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     // Operators cannot sign.
-    let op = TestClient::user(store.clone(), "olaf", &[grant(Role::Operator, Some(p.site_a))]).await;
-    assert_eq!(op.get(&format!("{zone}/sign")).await.status, StatusCode::FORBIDDEN);
-    assert!(!op.get(&zone).await.body.contains("/sign\""), "no sign button");
+    let op = TestClient::user(
+        store.clone(),
+        "olaf",
+        &[grant(Role::Operator, Some(p.site_a))],
+    )
+    .await;
+    assert_eq!(
+        op.get(&format!("{zone}/sign")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        !op.get(&zone).await.body.contains("/sign\""),
+        "no sign button"
+    );
     assert_eq!(store.verify_audit().await.unwrap().broken, None);
 }
 
@@ -747,10 +982,19 @@ async fn vendors_see_only_their_granted_assets(store: Arc<Store>) {
     let a = v.get("/assets").await;
     assert!(a.body.contains("ALPHA-PLC") && !a.body.contains("BRAVO-PLC"));
     assert!(!a.body.contains("href=\"/zones\""), "no zone navigation");
-    assert_eq!(v.get(&format!("/assets/{}", p.asset_a)).await.status, StatusCode::OK);
-    assert_eq!(v.get(&format!("/assets/{}", p.asset_b)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        v.get(&format!("/assets/{}", p.asset_a)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        v.get(&format!("/assets/{}", p.asset_b)).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(v.get("/zones").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(v.get(&format!("/zones/{}", p.zone_a)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        v.get(&format!("/zones/{}", p.zone_a)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let a = v.json("GET", "/api/v1/assets", Value::Null).await;
     assert_eq!(a.json()["total"], 1);
     let a = v.get("/").await;
@@ -758,5 +1002,8 @@ async fn vendors_see_only_their_granted_assets(store: Arc<Store>) {
     // The administrator sees the grant on the user page, and every grant is audited.
     let vid = store.account_by_name("vendor-x").await.unwrap().unwrap().id;
     let page = p.admin.get(&format!("/admin/users/{vid}")).await.body;
-    assert!(page.contains("Vendor on site AAA, asset ALPHA-PLC"), "{page}");
+    assert!(
+        page.contains("Vendor on site AAA, asset ALPHA-PLC"),
+        "{page}"
+    );
 }

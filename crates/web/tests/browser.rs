@@ -118,20 +118,54 @@ async fn el(driver: &WebDriver, by: By) -> WebDriverResult<WebElement> {
 async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebDriverResult<()> {
     // Signed out, the dashboard sends to the sign-in page.
     driver.goto(base).await?;
-    el(driver, By::Id("username")).await?.send_keys(user).await?;
+    el(driver, By::Id("username"))
+        .await?
+        .send_keys(user)
+        .await?;
     // A wrong password is refused on the page.
-    driver.find(By::Id("password")).await?.send_keys("wrong-password").await?;
-    driver.find(By::Css(".login-box button[type=submit]")).await?.click().await?;
+    driver
+        .find(By::Id("password"))
+        .await?
+        .send_keys("wrong-password")
+        .await?;
+    driver
+        .find(By::Css(".login-box button[type=submit]"))
+        .await?
+        .click()
+        .await?;
     let refusal = el(driver, By::Css(".alert-error")).await?.text().await?;
     assert!(refusal.contains("not right"), "{refusal}");
     // The one-time password signs in, and the password must be changed before anything else.
-    driver.find(By::Id("password")).await?.send_keys(one_time).await?;
-    driver.find(By::Css(".login-box button[type=submit]")).await?.click().await?;
-    el(driver, By::Id("current")).await?.send_keys(one_time).await?;
+    driver
+        .find(By::Id("password"))
+        .await?
+        .send_keys(one_time)
+        .await?;
+    driver
+        .find(By::Css(".login-box button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    el(driver, By::Id("current"))
+        .await?
+        .send_keys(one_time)
+        .await?;
     let fresh = "a brand new passphrase for e2e";
-    driver.find(By::Id("new-password")).await?.send_keys(fresh).await?;
-    driver.find(By::Id("confirm")).await?.send_keys(fresh).await?;
-    driver.find(By::Css("form.stack button[type=submit]")).await?.click().await?;
+    driver
+        .find(By::Id("new-password"))
+        .await?
+        .send_keys(fresh)
+        .await?;
+    driver
+        .find(By::Id("confirm"))
+        .await?
+        .send_keys(fresh)
+        .await?;
+    driver
+        .find(By::Css("form.stack button[type=submit]"))
+        .await?
+        .click()
+        .await?;
     let notice = el(driver, By::Css(".alert-ok")).await?.text().await?;
     assert_eq!(notice, "Password changed.");
     driver.goto(base).await?;

@@ -542,7 +542,10 @@ async fn read_only_operators_cannot_write_anywhere(store: Arc<Store>) {
             StatusCode::FORBIDDEN,
             "write #{i} must be refused: {body}"
         );
-        assert!(body.contains("auditor"), "write #{i} says who may not: {body}");
+        assert!(
+            body.contains("auditor"),
+            "write #{i} says who may not: {body}"
+        );
     }
     // Reads still work, and nothing changed.
     let (s, got) = auditor
