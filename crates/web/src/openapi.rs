@@ -115,6 +115,7 @@ fn error_responses() -> Value {
     };
     json!({
         "400": with("bad request"),
+        "401": with("not signed in: send a valid bearer token"),
         "403": with("not allowed"),
         "404": with("not found"),
         "409": with("conflict: stale version, or the record is still referenced"),
@@ -200,11 +201,24 @@ pub fn build() -> Value {
             }),
         );
         paths.insert(
+            format!("/api/v1/{}/{{id}}/signatures", kind.plural),
+            json!({
+                "get": {"summary": format!("Signatures of a {}", kind.label.to_lowercase()), "tags": [kind.label_plural], "parameters": [id],
+                        "responses": merge(json!({"200": {"description": "signatures, oldest first; `valid` is false once the record's content changed", "content": {"application/json": {"schema": {
+                            "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Signature"}}}}}}}}))},
+                "post": {"summary": format!("Sign a {}", kind.label.to_lowercase()), "tags": [kind.label_plural], "parameters": [id],
+                        "description": "Re-authenticates with the signer's password and binds the signature to the SHA-256 of the record's content at `version`.",
+                        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignRequest"}}}},
+                        "responses": merge(json!({"201": {"description": "signed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Signature"}}}}}))}
+            }),
+        );
+        paths.insert(
             format!("/api/v1/{}/{{id}}/history", kind.plural),
             json!({"get": {"summary": format!("History of a {}", kind.label.to_lowercase()), "tags": [kind.label_plural], "parameters": [id],
                 "responses": merge(json!({"200": {"description": "audit events, oldest first"}}))}}),
         );
     }
+    identity(&mut paths, &mut schemas);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -213,6 +227,86 @@ pub fn build() -> Value {
             "description": "Records of an IEC 62443-aligned OT security program. Every change is recorded in a hash-chained audit trail."
         },
         "paths": paths,
-        "components": {"schemas": schemas}
+        "security": [{"bearer": []}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                "description": "A personal API token (otk_…), made under My account in the UI"}}
+        }
     })
+}
+
+/// The account, token, signature and audit parts of the document.
+fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    schemas.insert(
+        "Signature".into(),
+        json!({"type": "object", "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string"}, "record_id": {"type": "integer"},
+            "record_version": {"type": "integer"}, "signer": {"type": "string"}, "signer_name": {"type": "string"},
+            "meaning": {"type": "string", "enum": ["authored", "reviewed", "approved", "rejected"]},
+            "comment": {"type": ["string", "null"]}, "content_hash": {"type": "string"},
+            "signed_at": {"type": "string"}, "audit_seq": {"type": "integer"}, "valid": {"type": "boolean"}
+        }}),
+    );
+    schemas.insert(
+        "SignRequest".into(),
+        json!({"type": "object", "required": ["meaning", "password", "version"], "properties": {
+            "meaning": {"type": "string", "enum": ["authored", "reviewed", "approved", "rejected"]},
+            "password": {"type": "string", "format": "password"},
+            "comment": {"type": "string"},
+            "version": {"type": "integer", "description": "the version being signed"}
+        }}),
+    );
+    schemas.insert(
+        "Token".into(),
+        json!({"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "prefix": {"type": "string"},
+            "scope": {"type": "string", "enum": ["read", "read-write"]},
+            "created_at": {"type": "string"}, "expires_at": {"type": "string"},
+            "last_used_at": {"type": ["string", "null"]}, "revoked_at": {"type": ["string", "null"]},
+            "active": {"type": "boolean"},
+            "secret": {"type": "string", "description": "only in the answer to the creation"}
+        }}),
+    );
+    let errors = error_responses();
+    let with = |ok: Value| {
+        let mut all = errors.clone();
+        if let (Some(a), Some(o)) = (all.as_object_mut(), ok.as_object()) {
+            for (k, v) in o {
+                a.insert(k.clone(), v.clone());
+            }
+        }
+        all
+    };
+    let tag = json!(["Account"]);
+    paths.insert(
+        "/api/v1/me".into(),
+        json!({"get": {"summary": "The signed-in account, how it authenticated, and its roles", "tags": tag,
+            "responses": with(json!({"200": {"description": "the account"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/me/tokens".into(),
+        json!({
+            "get": {"summary": "My API tokens (never their secrets)", "tags": tag,
+                "responses": with(json!({"200": {"description": "tokens", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}}}))},
+            "post": {"summary": "Create an API token (from a browser session, not with another token)", "tags": tag,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"}, "scope": {"type": "string", "enum": ["read", "read-write"]},
+                    "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 365}}}}}},
+                "responses": with(json!({"201": {"description": "the token with its secret, shown once", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}}}))}
+        }),
+    );
+    paths.insert(
+        "/api/v1/me/tokens/{id}".into(),
+        json!({"delete": {"summary": "Revoke one of my tokens", "tags": tag,
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": with(json!({"204": {"description": "revoked"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/audit".into(),
+        json!({"get": {"summary": "The newest audit events of the sites I may audit", "tags": ["Audit"],
+            "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+            "responses": with(json!({"200": {"description": "events, newest first"}}))}}),
+    );
 }

@@ -311,21 +311,38 @@ pub async fn dashboard(State(state): State<AppState>, p: Principal) -> Result<Re
 
 fn event_row(e: &AuditEvent, tz: Option<&str>) -> EventRow {
     let kind = otkeep_core::kind(&e.kind);
-    let title = e
+    let json = e
         .after
         .as_deref()
         .or(e.before.as_deref())
         .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
-        .and_then(|v| {
-            let field = kind.map_or("name", |k| k.title_field);
-            v.get(field).and_then(|t| t.as_str()).map(str::to_string)
-        })
         .unwrap_or_default();
+    let text = |k: &str| json.get(k).and_then(|t| t.as_str()).map(str::to_string);
+    let title = match (e.action.as_str(), kind) {
+        // A signature event carries the signature, not the record.
+        ("sign", _) => format!(
+            "{} by {}",
+            text("meaning").unwrap_or_default(),
+            text("signer").unwrap_or_default()
+        ),
+        (_, Some(k)) => text(k.title_field).unwrap_or_default(),
+        // Account events: sign-ins, grants, tokens.
+        (_, None) => text("username")
+            .or_else(|| text("name"))
+            .or_else(|| text("role"))
+            .unwrap_or_default(),
+    };
     EventRow {
         at: local_time(&e.at, tz),
         actor: e.actor.clone(),
-        action: e.action.clone(),
-        kind_label: kind.map_or(e.kind.clone(), |k| k.label.to_string()),
+        action: e.action.replace('_', " "),
+        kind_label: kind.map_or_else(
+            || match e.kind.as_str() {
+                "account" => "Account".to_string(),
+                other => other.to_string(),
+            },
+            |k| k.label.to_string(),
+        ),
         href: match (kind, e.record_id, e.action.as_str()) {
             (Some(k), Some(id), a) if a != "delete" => Some(format!("/{}/{id}", k.plural)),
             _ => None,

@@ -215,6 +215,20 @@ async fn api_creates_reads_updates_and_deletes_with_json_errors(store: Arc<Store
     let (s, doc) = app.json("GET", "/api/openapi.json", Value::Null).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.1.0");
+    // Every API route of the router is documented, with its method.
+    for spec in otkeep_web::route_specs() {
+        let Some(_) = spec.path.strip_prefix("/api/v1/") else {
+            continue;
+        };
+        for k in otkeep_core::KINDS {
+            let path = spec.path.replace("{plural}", k.plural);
+            let method = spec.method.as_str().to_lowercase();
+            assert!(
+                doc["paths"][&path][&method].is_object(),
+                "{method} {path} is missing from the OpenAPI document"
+            );
+        }
+    }
     for p in [
         "/api/v1/assets",
         "/api/v1/assets/{id}",
