@@ -469,7 +469,6 @@ async fn export(
 /// with the actor `cli`.
 async fn user(store: &Store, command: UserCommand) -> Result<i32> {
     const ACTOR: &str = "cli";
-    let policy = otkeep_store::AuthPolicy::default();
     let account = |name: String| async move {
         store
             .account_by_name(&name)
@@ -488,11 +487,7 @@ async fn user(store: &Store, command: UserCommand) -> Result<i32> {
                 Some(r) => Some(grant_of(store, &r, site.as_deref(), asset).await?),
                 None => None,
             };
-            let password = otkeep_store::identity::one_time_password()?;
-            let hashed = store
-                .check_new_password(None, "", &password, &policy)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (password, hashed) = store.new_one_time_password().await?;
             let mut tx = store.begin_write(ACTOR, None).await?;
             let created = tx
                 .create_account(&username, name.as_deref().unwrap_or(""), hashed)
@@ -523,11 +518,7 @@ async fn user(store: &Store, command: UserCommand) -> Result<i32> {
         }
         UserCommand::ResetPassword { username } => {
             let a = account(username).await?;
-            let password = otkeep_store::identity::one_time_password()?;
-            let hashed = store
-                .check_new_password(None, "", &password, &policy)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (password, hashed) = store.new_one_time_password().await?;
             let mut tx = store.begin_write(ACTOR, None).await?;
             tx.set_password(a.id, hashed, true).await?;
             tx.commit().await?;

@@ -179,6 +179,19 @@ impl Account {
         })
     }
 
+    /// One word for lists: disabled, locked, must change password, or active.
+    pub fn status(&self) -> &'static str {
+        if self.disabled {
+            "disabled"
+        } else if self.is_locked() {
+            "locked"
+        } else if self.must_change_password {
+            "must change password"
+        } else {
+            "active"
+        }
+    }
+
     /// Whether a lockout is in force now.
     pub fn is_locked(&self) -> bool {
         self.locked_until
@@ -274,14 +287,20 @@ pub const TOKEN_PREFIX: &str = "otk_";
 
 impl ApiToken {
     fn from_row(row: &AnyRow) -> Result<ApiToken, sqlx::Error> {
+        Self::from_columns(row, "id", "created_at")
+    }
+
+    /// Reads a token from a row whose id and creation columns may be renamed (in joins with
+    /// `account`, whose columns have the same names).
+    fn from_columns(row: &AnyRow, id: &str, created_at: &str) -> Result<ApiToken, sqlx::Error> {
         let scope: String = row.try_get("scope")?;
         Ok(ApiToken {
-            id: row.try_get("id")?,
+            id: row.try_get(id)?,
             account_id: row.try_get("account_id")?,
             name: row.try_get("name")?,
             prefix: row.try_get("prefix")?,
             scope: TokenScope::from_key(&scope).unwrap_or(TokenScope::Read),
-            created_at: row.try_get("created_at")?,
+            created_at: row.try_get(created_at)?,
             expires_at: row.try_get("expires_at")?,
             last_used_at: row.try_get("last_used_at")?,
             revoked_at: row.try_get("revoked_at")?,
@@ -803,18 +822,7 @@ impl Store {
         let Some(row) = rows.first() else {
             return Ok(None);
         };
-        let scope: String = row.try_get("scope")?;
-        let token = ApiToken {
-            id: row.try_get("token_id")?,
-            account_id: row.try_get("account_id")?,
-            name: row.try_get("name")?,
-            prefix: row.try_get("prefix")?,
-            scope: TokenScope::from_key(&scope).unwrap_or(TokenScope::Read),
-            created_at: row.try_get("token_created_at")?,
-            expires_at: row.try_get("expires_at")?,
-            last_used_at: row.try_get("last_used_at")?,
-            revoked_at: row.try_get("revoked_at")?,
-        };
+        let token = ApiToken::from_columns(row, "token_id", "token_created_at")?;
         let account = Account::from_row(row)?;
         if !token.is_active() || account.disabled {
             return Ok(None);
@@ -878,6 +886,15 @@ impl Store {
             .collect()
     }
 
+    /// A fresh one-time password (to show once) and its hash, for a new account or a reset.
+    /// It is random, so the policy's reuse check does not apply.
+    pub async fn new_one_time_password(&self) -> Result<(String, NewPassword), StoreError> {
+        let password = one_time_password()?;
+        let pw = password.clone();
+        let hash = blocking(move || hash_password(&pw)).await??;
+        Ok((password, NewPassword(hash)))
+    }
+
     /// On first start (no account at all), creates the administrator `admin` with a one-time
     /// password that must be changed at first sign-in, and returns that password so the
     /// caller can show it once. Never a fixed default password.
@@ -889,13 +906,9 @@ impl Store {
         if n > 0 {
             return Ok(None);
         }
-        let password = one_time_password()?;
-        let pw = password.clone();
-        let hash = blocking(move || hash_password(&pw)).await??;
+        let (password, hash) = self.new_one_time_password().await?;
         let mut tx = self.begin_write("otkeep (first start)", None).await?;
-        let account = tx
-            .create_account("admin", "Administrator", NewPassword(hash))
-            .await?;
+        let account = tx.create_account("admin", "Administrator", hash).await?;
         tx.add_grant(
             account.id,
             &Grant {
@@ -1120,13 +1133,51 @@ impl WriteTx<'_> {
         Ok(done.rows_affected())
     }
 
+    /// Administrator grants of enabled accounts, leaving out one account or one grant: zero
+    /// means the change would leave nobody to administer otkeep from the UI.
+    async fn other_admins(
+        &mut self,
+        except_account: i64,
+        except_grant: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) FROM role_grant g JOIN account a ON a.id = g.account_id \
+             WHERE g.role = 'admin' AND a.disabled = 0 AND a.id <> $1 AND g.id <> $2",
+        )
+        .bind(except_account)
+        .bind(except_grant)
+        .fetch_one(self.conn())
+        .await?
+        .try_get(0)?)
+    }
+
+    async fn is_admin(&mut self, account_id: i64) -> Result<bool, StoreError> {
+        let n: i64 =
+            sqlx::query("SELECT COUNT(*) FROM role_grant WHERE account_id = $1 AND role = 'admin'")
+                .bind(account_id)
+                .fetch_one(self.conn())
+                .await?
+                .try_get(0)?;
+        Ok(n > 0)
+    }
+
     /// Disables (ending its sessions) or enables an account; enabling also lifts a lockout.
+    /// The last enabled administrator cannot be disabled.
     pub async fn set_disabled(
         &mut self,
         account_id: i64,
         disabled: bool,
     ) -> Result<Account, StoreError> {
         let before = self.account_in(account_id).await?;
+        if disabled
+            && self.is_admin(account_id).await?
+            && self.other_admins(account_id, 0).await? == 0
+        {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "disabled",
+                "this is the last enabled administrator; make someone else administrator first",
+            )]));
+        }
         sqlx::query(
             "UPDATE account SET version = version + 1, updated_at = $1, disabled = $2, failed_logins = 0, locked_until = NULL WHERE id = $3",
         )
@@ -1244,6 +1295,12 @@ impl WriteTx<'_> {
         let role: String = row.try_get(0)?;
         let site: Option<i64> = row.try_get(1)?;
         let asset: Option<i64> = row.try_get(2)?;
+        if role == Role::Admin.key() && self.other_admins(0, grant_id).await? == 0 {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "role",
+                "this is the last administrator grant of an enabled account; grant administrator to someone else first",
+            )]));
+        }
         sqlx::query("DELETE FROM role_grant WHERE id = $1")
             .bind(grant_id)
             .execute(self.conn())

@@ -376,6 +376,33 @@ async fn grants_are_checked_audited_and_block_deletes(store: Arc<Store>) {
     tx.commit().await.unwrap();
     let acts = actions(&store).await;
     assert!(acts.contains(&"grant".into()) && acts.contains(&"revoke".into()));
+    // The last administrator can neither lose the role nor be disabled.
+    let admin = Grant {
+        role: Role::Admin,
+        site: None,
+        asset: None,
+    };
+    let mut tx = store.begin_write("admin", None).await.unwrap();
+    let only = tx.add_grant(erin.id, &admin).await.unwrap();
+    assert!(matches!(
+        tx.remove_grant(erin.id, only).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        tx.set_disabled(erin.id, true).await,
+        Err(StoreError::Invalid(_))
+    ));
+    tx.commit().await.unwrap();
+    let second = test_account(&store, "second-admin", std::slice::from_ref(&admin))
+        .await
+        .unwrap();
+    let mut tx = store.begin_write("admin", None).await.unwrap();
+    tx.remove_grant(erin.id, only).await.unwrap();
+    assert!(matches!(
+        tx.set_disabled(second.id, true).await,
+        Err(StoreError::Invalid(_))
+    ));
+    tx.commit().await.unwrap();
     // Grant events name their site, so site auditors see them.
     let scoped = store
         .recent_events(

@@ -22,18 +22,6 @@ struct UserRow {
     grants: Vec<String>,
 }
 
-fn status(a: &Account) -> &'static str {
-    if a.disabled {
-        "disabled"
-    } else if a.is_locked() {
-        "locked"
-    } else if a.must_change_password {
-        "must change password"
-    } else {
-        "active"
-    }
-}
-
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
@@ -58,7 +46,7 @@ async fn users_page(
     for a in state.store.accounts().await? {
         users.push(UserRow {
             id: a.id,
-            status: status(&a),
+            status: a.status(),
             grants: grant_lines(state, a.id)
                 .await?
                 .into_iter()
@@ -96,7 +84,7 @@ pub async fn create(
     p: Principal,
     Form(form): Form<NewUser>,
 ) -> Result<Response, UiError> {
-    let (password, hashed) = one_time(&state).await?;
+    let (password, hashed) = state.store.new_one_time_password().await?;
     let mut tx = state.store.begin_write(p.name(), None).await?;
     match tx
         .create_account(&form.username, &form.display_name, hashed)
@@ -123,17 +111,6 @@ pub async fn create(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// A fresh one-time password and its hash (exempt from the reuse rule: it is random).
-async fn one_time(state: &AppState) -> Result<(String, otkeep_store::NewPassword), UiError> {
-    let password = otkeep_store::identity::one_time_password()?;
-    let hashed = state
-        .store
-        .check_new_password(None, "", &password, &state.policy)
-        .await
-        .map_err(|e| UiError::Internal(e.to_string()))?;
-    Ok((password, hashed))
 }
 
 #[derive(Template)]
@@ -184,7 +161,7 @@ async fn user_page(
         .collect();
     Ok(UserPage {
         nav: Nav::new("users", p),
-        status: status(&account),
+        status: account.status(),
         grants: grant_lines(state, id).await?,
         tokens: token_views(&state.store.tokens_of(id).await?),
         roles: ROLES.iter().map(|r| (r.key(), r.label())).collect(),
@@ -283,7 +260,7 @@ pub async fn reset_password(
     p: Principal,
     Path(id): Path<i64>,
 ) -> Result<Response, UiError> {
-    let (password, hashed) = one_time(&state).await?;
+    let (password, hashed) = state.store.new_one_time_password().await?;
     let mut tx = state.store.begin_write(p.name(), None).await?;
     tx.set_password(id, hashed, true).await?;
     tx.commit().await?;

@@ -129,6 +129,13 @@ fn reason(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The body's `version` (the record version a change or signature is based on).
+pub(crate) fn required_version(body: &JsonValue, missing: &str) -> Result<i64, ApiError> {
+    body.get("version")
+        .and_then(JsonValue::as_i64)
+        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("version", missing)]))
+}
+
 /// A record the principal may read; anything else is "does not exist".
 pub(crate) async fn load(
     state: &AppState,
@@ -218,15 +225,10 @@ pub async fn replace(
 ) -> Result<Json<JsonValue>, ApiError> {
     let kind = kind_of(&plural)?;
     let Json(body) = body?;
-    let version = body
-        .get("version")
-        .and_then(JsonValue::as_i64)
-        .ok_or_else(|| {
-            ApiError::invalid(vec![FieldError::new(
-                "version",
-                "the version the edit is based on is required (optimistic concurrency)",
-            )])
-        })?;
+    let version = required_version(
+        &body,
+        "the version the edit is based on is required (optimistic concurrency)",
+    )?;
     let current = load(&state, &p, kind, id).await?;
     p.require(Capability::Write, current.site_id())?;
     let values = values_from_json(kind, &body).map_err(ApiError::invalid)?;

@@ -226,15 +226,7 @@ pub async fn api_sign(
     let record = crate::api::load(&state, &p, kind, id).await?;
     p.require(Capability::Sign, record.site_id())?;
     let text = |k: &str| body.get(k).and_then(JsonValue::as_str).unwrap_or("");
-    let version = body
-        .get("version")
-        .and_then(JsonValue::as_i64)
-        .ok_or_else(|| {
-            ApiError::invalid(vec![FieldError::new(
-                "version",
-                "the version being signed is required",
-            )])
-        })?;
+    let version = crate::api::required_version(&body, "the version being signed is required")?;
     let shown = Record { version, ..record };
     match sign(
         &state,
