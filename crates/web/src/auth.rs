@@ -179,13 +179,13 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The `Set-Cookie` value for a session (or, with `None`, one that removes it).
+/// `AppState::secure_cookies` decides the `Secure` attribute.
 pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     match token {
-        Some(t) => format!(
-            "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            state.policy.session_absolute.as_secs()
-        ),
+        // No Max-Age: the cookie dies with the browser (shared plant workstations); the server
+        // ends the session earlier on idle or absolute timeout.
+        Some(t) => format!("{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"),
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }
