@@ -1,6 +1,8 @@
 //! Domain types and rules of otkeep, free of I/O.
 //!
 //! - [`access`]: roles, site-scoped grants and what they allow.
+//! - [`catalog`]: IEC 62443 requirement catalogs (3-3 built in) and the requirements in force.
+//! - [`gap`]: SL-A per foundational requirement and the gap, as pure functions.
 //! - [`kind`]: the descriptor of a kind of record, from which all generic machinery works.
 //! - [`kinds`]: the kinds otkeep keeps (sites, zones, conduits, assets) and their registry.
 //! - [`value`]: typed values, records and the total parsers from text and JSON.
@@ -8,7 +10,9 @@
 //! - [`demo`]: the deterministic demo plant generator.
 
 pub mod access;
+pub mod catalog;
 pub mod demo;
+pub mod gap;
 pub mod kind;
 pub mod kinds;
 pub mod sl;

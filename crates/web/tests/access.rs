@@ -611,7 +611,10 @@ async fn sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it(store: Arc<
     for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(cookie.contains(attr), "{attr} in {cookie}");
     }
-    assert!(!cookie.contains("Max-Age"), "a browser-session cookie: {cookie}");
+    assert!(
+        !cookie.contains("Max-Age"),
+        "a browser-session cookie: {cookie}"
+    );
     let second = login(TEST_PASSWORD, "//evil.example/").await;
     assert_eq!(second.location(), "/", "no open redirect");
     let token = |a: &Answer| {
