@@ -34,6 +34,8 @@ pub enum FieldType {
     Ref(&'static str),
     /// An IANA time zone name such as `Europe/Berlin`.
     TimeZone,
+    /// A calendar date, stored as `YYYY-MM-DD` text (so text order is date order).
+    Date,
     /// A list of IPv4/IPv6 addresses, stored comma-separated.
     IpList,
     /// A list of MAC addresses, stored comma-separated in `aa:bb:cc:dd:ee:ff` form.

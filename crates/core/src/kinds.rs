@@ -285,7 +285,126 @@ fn check_asset(values: &Values) -> Vec<FieldError> {
 }
 
 /// Every kind, in navigation order.
-pub static KINDS: &[&KindDef] = &[&SITE_KIND, &ZONE_KIND, &CONDUIT_KIND, &ASSET_KIND];
+/// Assessment statuses, in the order of [`crate::gap::STATUSES`] (a unit test keeps them equal).
+pub const ASSESSMENT_STATUSES: &[Choice] = &[
+    c("not_assessed", "Not assessed"),
+    c("not_implemented", "Not implemented"),
+    c("planned", "Planned"),
+    c("partial", "Partial"),
+    c("implemented", "Implemented"),
+    c("not_applicable", "Not applicable"),
+    c("compensated", "Compensating countermeasure"),
+];
+
+pub static ASSESSMENT_KIND: KindDef = KindDef {
+    name: "assessment",
+    plural: "assessments",
+    label: "Requirement assessment",
+    label_plural: "Requirement assessments",
+    group: "IEC 62443",
+    about: "How a zone or conduit meets one IEC 62443-3-3 requirement in force. Open a zone's Requirements page to assess a whole FR at once.",
+    table: "requirement_assessment",
+    fields: &[
+        SITE,
+        Field::new("zone_id", "Zone", T::Ref("zone"))
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("conduit_id", "Conduit", T::Ref("conduit"))
+            .help("For boundary and communication requirements assessed on a conduit instead of a zone.")
+            .filter()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("requirement", "Requirement", T::Text { max: 40 })
+            .required()
+            .help("Identifier from the IEC 62443-3-3 catalog, e.g. 'SR 5.2' or 'SR 5.2 RE 1'.")
+            .filter()
+            .sort()
+            .list()
+            .search(),
+        Field::new("status", "Status", T::Choice(ASSESSMENT_STATUSES))
+            .required()
+            .filter()
+            .sort()
+            .list(),
+        Field::new("target_date", "Target date", T::Date)
+            .help("When a planned measure will be in place.")
+            .sort()
+            .list(),
+        Field::new("reason", "Reason", T::LongText)
+            .help("Why the requirement does not apply (required for 'Not applicable')."),
+        Field::new("notes", "Notes", T::LongText).search(),
+        Field::new("owner", "Owner", T::Text { max: 120 })
+            .sort()
+            .list()
+            .search(),
+        Field::new("last_assessed", "Last assessed", T::Date).sort().list(),
+        Field::new("evidence_url", "Evidence", T::Text { max: 500 })
+            .help("Link to the evidence (document, ticket, screenshot)."),
+        Field::new("evidence_sha256", "Evidence SHA-256", T::Text { max: 64 })
+            .help("SHA-256 of the evidence file, so that a later change of the file shows."),
+    ],
+    title_field: "requirement",
+    site_field: Some("site_id"),
+    unique: &[&["zone_id", "requirement"], &["conduit_id", "requirement"]],
+    default_sort: "requirement",
+    check: check_assessment,
+};
+
+fn check_assessment(values: &Values) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let zone = values.get("zone_id").and_then(Value::as_int);
+    let conduit = values.get("conduit_id").and_then(Value::as_int);
+    if zone.is_some() == conduit.is_some() {
+        errors.push(FieldError::new(
+            "zone_id",
+            "assess either a zone or a conduit (one of the two)",
+        ));
+    }
+    let text = |k: &str| values.get(k).map(Value::to_text).unwrap_or_default();
+    let requirement = text("requirement");
+    match crate::catalog::Catalog::iec62443_3_3().get(requirement.trim()) {
+        None if !requirement.is_empty() => errors.push(FieldError::new(
+            "requirement",
+            format!(
+                "'{requirement}' is not an IEC 62443-3-3 requirement (e.g. SR 1.1, SR 5.2 RE 1)"
+            ),
+        )),
+        Some(r) if conduit.is_some() && !r.conduit => errors.push(FieldError::new(
+            "requirement",
+            format!("{} is assessed on zones, not on conduits", r.id),
+        )),
+        _ => {}
+    }
+    match text("status").as_str() {
+        "planned" if text("target_date").is_empty() => errors.push(FieldError::new(
+            "target_date",
+            "a planned measure needs its target date",
+        )),
+        "not_applicable" if text("reason").trim().is_empty() => errors.push(FieldError::new(
+            "reason",
+            "say why the requirement does not apply",
+        )),
+        _ => {}
+    }
+    let hash = text("evidence_sha256");
+    if !hash.is_empty() && (hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit())) {
+        errors.push(FieldError::new(
+            "evidence_sha256",
+            "a SHA-256 is 64 hexadecimal characters",
+        ));
+    }
+    errors
+}
+
+pub static KINDS: &[&KindDef] = &[
+    &SITE_KIND,
+    &ZONE_KIND,
+    &CONDUIT_KIND,
+    &ASSET_KIND,
+    &ASSESSMENT_KIND,
+];
 
 /// Finds a kind by its singular name (`asset`).
 pub fn kind(name: &str) -> Option<&'static KindDef> {
@@ -305,6 +424,35 @@ pub fn referrers(target: &str) -> Vec<(&'static KindDef, &'static crate::kind::F
         .flat_map(|k| k.fields.iter().map(move |f| (*k, f)))
         .filter(|(_, f)| f.ref_kind() == Some(target))
         .collect()
+}
+
+#[cfg(test)]
+mod assessment_tests {
+    use super::*;
+
+    #[test]
+    fn statuses_match_the_gap_engine() {
+        let keys: Vec<&str> = ASSESSMENT_STATUSES.iter().map(|c| c.key).collect();
+        let engine: Vec<&str> = crate::gap::STATUSES.iter().map(|s| s.key()).collect();
+        assert_eq!(keys, engine);
+    }
+
+    #[test]
+    fn assessments_are_checked() {
+        let text: std::collections::BTreeMap<String, String> = [
+            ("site_id", "1"),
+            ("zone_id", "2"),
+            ("requirement", "SR 9.9"),
+            ("status", "planned"),
+            ("evidence_sha256", "abc"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let errors = crate::value::values_from_text(&ASSESSMENT_KIND, &text).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["requirement", "target_date", "evidence_sha256"]);
+    }
 }
 
 #[cfg(test)]

@@ -314,6 +314,7 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
                 let keys: Vec<&str> = choices.iter().map(|c| c.key).collect();
                 format!("'{text}' is not one of: {}", keys.join(", "))
             }),
+        FieldType::Date => parse_date(text).map(|d| Value::Text(d.to_string())),
         FieldType::TimeZone => jiff::tz::TimeZone::get(text)
             .map(|_| Value::Text(text.to_string()))
             .map_err(|_| format!("'{text}' is not a known time zone (e.g. Europe/Berlin, UTC)")),
@@ -467,6 +468,16 @@ fn check_len(text: &str, max: usize) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// A date in ISO form, `2026-11-27` (what date inputs send; a date-time keeps its date part).
+/// Local forms such as `27.11.2026` or `11/27/2026` are refused: their order is ambiguous.
+fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    let t = text.trim();
+    // A date-time (from an export or an API client) keeps its date part.
+    let day = t.split(['T', ' ']).next().unwrap_or(t);
+    day.parse::<jiff::civil::Date>()
+        .map_err(|_| format!("'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"))
 }
 
 fn split_list(text: &str) -> impl Iterator<Item = &str> {

@@ -32,6 +32,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 3,
+        name: "IEC 62443 requirement assessments; imported catalog text",
+        common: include_str!("migrations/0003_assessment.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -27,6 +27,7 @@ fn field_schema(f: &Field) -> Value {
         FieldType::Ref(target) => {
             json!({"type": "integer", "description": format!("id of a {target}")})
         }
+        FieldType::Date => json!({"type": "string", "format": "date"}),
         FieldType::TimeZone => {
             json!({"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"})
         }

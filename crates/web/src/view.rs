@@ -245,6 +245,7 @@ pub fn form_inputs(
             match f.ty {
                 FieldType::Text { max } | FieldType::Code { max } => input.max = max,
                 FieldType::LongText => input.input = "textarea",
+                FieldType::Date => input.input = "date",
                 FieldType::Bool => input.input = "checkbox",
                 FieldType::Choice(choices) => {
                     input.input = "select";

@@ -32,6 +32,7 @@ struct Plant {
     conduit_a: i64,
     asset_a: i64,
     asset_b: i64,
+    assessment_a: i64,
 }
 
 async fn created(c: &TestClient, uri: &str, body: Value) -> i64 {
@@ -91,7 +92,14 @@ async fn plant(store: Arc<Store>) -> Plant {
         asset(site_b, zones[2], "BRAVO-PLC"),
     )
     .await;
+    let assessment_a = created(
+        &admin,
+        "/api/v1/assessments",
+        json!({"site_id": site_a, "zone_id": zones[0], "requirement": "SR 1.1", "status": "implemented"}),
+    )
+    .await;
     Plant {
+        assessment_a,
         admin,
         site_a,
         site_b,
@@ -243,7 +251,9 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
         "sites" => p.site_a,
         "zones" => p.zone_a,
         "conduits" => p.conduit_a,
-        _ => p.asset_a,
+        "assessments" => p.assessment_a,
+        "assets" => p.asset_a,
+        other => panic!("no fixture for /{other}: add one to plant()"),
     };
     let specs = route_specs();
     assert!(specs.len() > 40, "the whole router is listed");
