@@ -307,7 +307,7 @@ pub async fn import_csv<R: Read>(
 }
 
 /// `;` when the header line holds more semicolons than commas, else `,`.
-fn detect_delimiter(first_line: &[u8]) -> u8 {
+pub(crate) fn detect_delimiter(first_line: &[u8]) -> u8 {
     let header = first_line
         .split(|b| *b == b'\r' || *b == b'\n')
         .next()

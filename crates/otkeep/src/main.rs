@@ -103,11 +103,30 @@ enum Command {
     VerifyAudit,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// The IEC 62443-3-3 requirement catalog: list it, or import the text of your licensed copy.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Manage user accounts (first setup and recovery: whoever runs this has the database).
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Import requirement text (and corrected levels) from a CSV with the columns id, text and
+    /// level, made from your licensed copy of IEC 62443-3-3. All rows or none.
+    Import {
+        file: PathBuf,
+        /// Name recorded as the actor in the audit trail.
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
+    },
+    /// Print the catalog as this installation uses it (id, FR, level, scope, title, text?).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -268,6 +287,10 @@ async fn run(cli: Cli) -> Result<i32> {
                     Ok(2)
                 }
             }
+        }
+        Command::Catalog { command } => {
+            let store = cli.db.open().await?;
+            catalog(&store, command).await
         }
         Command::User { command } => {
             let store = cli.db.open().await?;
@@ -601,4 +624,50 @@ async fn grant_of(
     let grant = otkeep_core::access::Grant { role, site, asset };
     grant.validate().map_err(|m| anyhow::anyhow!(m))?;
     Ok(grant)
+}
+
+async fn catalog(store: &Store, command: CatalogCommand) -> Result<i32> {
+    match command {
+        CatalogCommand::Import { file, operator } => {
+            let name = file.display().to_string();
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
+            let entries = match otkeep_ingest::parse_catalog_csv(&bytes, &name) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(2);
+                }
+            };
+            let mut tx = store.begin_write(&operator, Some("catalog import")).await?;
+            let n = tx.import_catalog(&entries, &name).await?;
+            tx.commit().await?;
+            let with_text = entries.iter().filter(|e| e.body.is_some()).count();
+            let levels = entries.iter().filter(|e| e.level.is_some()).count();
+            println!(
+                "imported {n} catalog entries from {name}: {with_text} with text, {levels} with a level"
+            );
+            Ok(0)
+        }
+        CatalogCommand::List => {
+            let catalog = store.catalog().await?;
+            let texts = store.catalog_texts().await?;
+            println!("id\tfr\tlevel\tscope\ttitle\ttext");
+            for r in &catalog.requirements {
+                println!(
+                    "{}\tFR{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    r.fr,
+                    r.level,
+                    if r.conduit { "zone+conduit" } else { "zone" },
+                    r.title,
+                    if texts.contains_key(&r.id) {
+                        "imported"
+                    } else {
+                        "-"
+                    }
+                );
+            }
+            Ok(0)
+        }
+    }
 }

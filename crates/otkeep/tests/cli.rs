@@ -218,3 +218,47 @@ fn first_start_prints_a_one_time_administrator_password_once() {
     assert!(text(&o).contains("admin\tAdministrator\tmust change password\tadmin (all sites)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn catalog_text_is_imported_from_a_licensed_copy() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-catalog-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = otkeep(&dir, &["catalog", "list"]);
+    let list = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(list.lines().count(), 101, "header and 100 requirements");
+    assert!(list.contains("SR 3.4\tFR3\t2\tzone\t"), "{list}");
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "id,text,level\nSR 1.1,Some text,\nSR 77.1,x,\nSR 1.2,y,9\n",
+    )
+    .unwrap();
+    let o = otkeep(&dir, &["catalog", "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(
+        t.contains("line 3, id") && t.contains("line 4, level"),
+        "{t}"
+    );
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "id;text;level\nSR 1.1;\"Licensed text; quoted\";\nSR 3.4;;1\n",
+    )
+    .unwrap();
+    let o = otkeep(&dir, &["catalog", "import", good.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("2 catalog entries"), "{}", text(&o));
+    let list = text(&otkeep(&dir, &["catalog", "list"]));
+    assert!(
+        list.contains("SR 3.4\tFR3\t1\tzone\t"),
+        "level corrected: {list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("SR 1.1\t") && l.ends_with("imported"))
+    );
+    assert!(otkeep(&dir, &["verify-audit"]).status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

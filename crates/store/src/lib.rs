@@ -13,6 +13,7 @@
 //! queries run on both. The few differences (primary key DDL, how a writer takes the write lock,
 //! triggers) are in small `match backend` spots.
 
+pub mod assessment;
 pub mod audit;
 mod columns;
 mod demo;
@@ -22,6 +23,7 @@ pub mod read;
 pub mod testing;
 pub mod write;
 
+pub use assessment::{CatalogEntry, StatusMap};
 pub use audit::{AuditEvent, VerifyReport};
 pub use demo::DemoLoad;
 pub use identity::{

@@ -1,0 +1,162 @@
+//! Reading what the gap engine needs: the catalog as this installation knows it (built-in
+//! levels, corrected by imported entries, plus imported text), and the assessment statuses of
+//! many zones in one query. Writing catalog entries goes through [`WriteTx`], audited.
+
+use crate::{Store, StoreError, WriteTx};
+use otkeep_core::access::Scope;
+use otkeep_core::catalog::{Catalog, IEC_62443_3_3};
+use otkeep_core::gap::Status;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// One entry of a customer's catalog import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogEntry {
+    pub requirement: String,
+    /// The normative text from the customer's licensed copy.
+    pub body: Option<String>,
+    /// A corrected applicability level.
+    pub level: Option<u8>,
+}
+
+/// Statuses per zone (or conduit): id → requirement → status.
+pub type StatusMap = HashMap<i64, HashMap<String, Status>>;
+
+impl Store {
+    /// The 3-3 catalog with imported level corrections applied.
+    pub async fn catalog(&self) -> Result<Catalog, StoreError> {
+        let rows = sqlx::query(
+            "SELECT requirement, level FROM catalog_entry WHERE standard = $1 AND level IS NOT NULL",
+        )
+        .bind(IEC_62443_3_3)
+        .fetch_all(self.pool())
+        .await?;
+        let mut levels = HashMap::new();
+        for r in &rows {
+            let level: i64 = r.try_get(1)?;
+            levels.insert(
+                r.try_get::<String, _>(0)?,
+                u8::try_from(level.clamp(1, 4)).unwrap_or(4),
+            );
+        }
+        Ok(Catalog::iec62443_3_3().with_levels(&levels))
+    }
+
+    /// Imported normative text by requirement id.
+    pub async fn catalog_texts(&self) -> Result<HashMap<String, String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT requirement, body FROM catalog_entry WHERE standard = $1 AND body IS NOT NULL",
+        )
+        .bind(IEC_62443_3_3)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// Assessment statuses of the zones (`conduits` false) or conduits of the sites in `scope`.
+    pub async fn assessment_statuses(
+        &self,
+        scope: &Scope,
+        conduits: bool,
+    ) -> Result<StatusMap, StoreError> {
+        let column = if conduits { "conduit_id" } else { "zone_id" };
+        let filter = match scope {
+            Scope::All => String::new(),
+            Scope::Limited { sites, .. } if sites.is_empty() => " AND 1 = 0".to_string(),
+            Scope::Limited { sites, .. } => format!(
+                " AND site_id IN ({})",
+                sites
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let sql = format!(
+            "SELECT {column}, requirement, status FROM requirement_assessment WHERE {column} IS NOT NULL{filter}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out: StatusMap = HashMap::new();
+        for r in &rows {
+            let status: String = r.try_get(2)?;
+            out.entry(r.try_get(0)?).or_default().insert(
+                r.try_get(1)?,
+                Status::from_key(&status).unwrap_or(Status::NotAssessed),
+            );
+        }
+        Ok(out)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Stores catalog entries from a customer's licensed copy (text and corrected levels),
+    /// replacing earlier imports of the same requirements. One audit event records what
+    /// changed (the ids and levels, not the copyrighted text).
+    pub async fn import_catalog(
+        &mut self,
+        entries: &[CatalogEntry],
+        source: &str,
+    ) -> Result<usize, StoreError> {
+        let builtin = Catalog::iec62443_3_3();
+        let mut unknown = Vec::new();
+        for e in entries {
+            if builtin.get(&e.requirement).is_none() {
+                unknown.push(e.requirement.clone());
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(StoreError::Invalid(vec![otkeep_core::FieldError::new(
+                "requirement",
+                format!("not in the IEC 62443-3-3 catalog: {}", unknown.join(", ")),
+            )]));
+        }
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        for e in entries {
+            sqlx::query("DELETE FROM catalog_entry WHERE standard = $1 AND requirement = $2")
+                .bind(IEC_62443_3_3)
+                .bind(e.requirement.clone())
+                .execute(self.conn())
+                .await?;
+            sqlx::query(
+                "INSERT INTO catalog_entry (standard, requirement, body, level, imported_at, imported_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(IEC_62443_3_3)
+            .bind(e.requirement.clone())
+            .bind(e.body.clone())
+            .bind(e.level.map(i64::from))
+            .bind(now.clone())
+            .bind(actor.clone())
+            .execute(self.conn())
+            .await?;
+        }
+        let levels: Vec<_> = entries
+            .iter()
+            .filter_map(|e| e.level.map(|l| json!([e.requirement, l])))
+            .collect();
+        self.append_event(
+            "import",
+            "catalog",
+            None,
+            None,
+            Some(
+                json!({
+                    "standard": IEC_62443_3_3,
+                    "source": source,
+                    "entries": entries.len(),
+                    "with_text": entries.iter().filter(|e| e.body.is_some()).count(),
+                    "levels": levels,
+                })
+                .to_string(),
+            ),
+            None,
+        )
+        .await?;
+        Ok(entries.len())
+    }
+}
