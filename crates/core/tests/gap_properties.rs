@@ -67,8 +67,8 @@ proptest! {
         let st = lookup(&s);
         let target = sl(t);
         let g = assess(c, &target, Target::Zone, &|r| st[&r.id]);
-        for i in 0..7 {
-            prop_assert!(g.sl_a[i] <= t[i]);
+        for (a, t) in g.sl_a.iter().zip(t) {
+            prop_assert!(*a <= t);
         }
         prop_assert_eq!(g.in_force(), c.in_force(&target, Target::Zone).count());
         let all = assess(c, &target, Target::Zone, &|_| Status::Implemented);
