@@ -51,6 +51,20 @@ pub fn write_csv<W: Write>(
     Ok(())
 }
 
+/// Writes a table (a report rather than records of one kind) as CSV in the same form as
+/// [`write_csv`]: BOM, header row, CRLF, cells that would run as formulas defused.
+pub fn write_table<W: Write>(headers: &[&str], rows: &[Vec<String>], mut out: W) -> io::Result<W> {
+    out.write_all(UTF8_BOM)?;
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    csv.write_record(headers)?;
+    for row in rows {
+        csv.write_record(row.iter().map(|c| formula_guarded(c).into_owned()))?;
+    }
+    csv.into_inner().map_err(|e| e.into_error())
+}
+
 /// A CSV export written in parts: [`CsvWriter::new`] writes the BOM and the header,
 /// [`CsvWriter::write`] appends records (call it once per page), [`CsvWriter::finish`] flushes.
 pub struct CsvWriter<'k, W: Write> {

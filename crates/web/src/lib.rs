@@ -8,6 +8,7 @@
 //! - [`auth`]: authentication (sessions, API tokens), CSRF, security headers, the gate.
 //! - [`account`], [`admin`]: sign-in, one's own account and tokens, account administration.
 //! - [`sign`]: electronic signatures of records.
+//! - [`gap`]: IEC 62443 gap analysis pages and the bulk assessment of a zone's requirements.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
 
@@ -15,6 +16,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod gap;
 pub mod openapi;
 pub mod routes;
 pub mod sign;

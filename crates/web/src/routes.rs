@@ -5,7 +5,7 @@
 //! matrix test, which must know the expected answer for every route and role.
 
 use crate::auth::{self, Gate};
-use crate::{AppState, account, admin, api, openapi, sign, ui};
+use crate::{AppState, account, admin, api, gap, openapi, sign, ui};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -138,6 +138,16 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Pages over records, generic over kinds.
         route(M::GET, "/", Can(Read), get(ui::dashboard)),
         route(M::GET, "/audit", Can(Audit), get(ui::audit_trail)),
+        // IEC 62443 gap analysis.
+        route(M::GET, "/gap", Can(Read), get(gap::organization)),
+        route(M::GET, "/gap/{plural}/{id}", Can(Read), get(gap::page)),
+        route(M::POST, "/gap/{plural}/{id}", Can(Write), post(gap::save)),
+        route(
+            M::GET,
+            "/gap/{plural}/{id}/export.csv",
+            Can(Read),
+            get(gap::site_csv),
+        ),
         route(M::GET, "/{plural}", Can(Read), get(ui::list)),
         route(M::POST, "/{plural}", Can(Write), post(ui::create)),
         route(M::GET, "/{plural}/new", Can(Write), get(ui::new_form)),

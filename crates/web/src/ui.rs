@@ -163,6 +163,13 @@ impl Nav {
             label: "Dashboard",
             active: active == "dashboard",
         }];
+        if !p.access.read_scope(&ZONE_KIND).is_nothing() {
+            overview.push(NavItem {
+                href: "/gap".into(),
+                label: "Gap analysis",
+                active: active == "gap",
+            });
+        }
         if p.access.has(Capability::Audit) {
             overview.push(NavItem {
                 href: "/audit".into(),

@@ -1,0 +1,679 @@
+//! IEC 62443 pages: the gap of the organization (`/gap`), of a site (`/gap/sites/{id}`, with a
+//! CSV of every requirement), and the requirements page of a zone or conduit
+//! (`/gap/zones/{id}`, `/gap/conduits/{id}`) where a whole FR is assessed at once.
+//!
+//! The numbers come from `otkeep_core::gap`; this module loads records and statuses, and saves
+//! a bulk assessment through the write path (one transaction, all rows or none).
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::ui::{Nav, UiError, load, render};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use otkeep_core::access::{Capability, Scope};
+use otkeep_core::catalog::{Catalog, Requirement, Target};
+use otkeep_core::gap::{Gap, Rollup, STATUSES, Status, assess};
+use otkeep_core::kinds::{ASSESSMENT_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
+use otkeep_core::sl::FOUNDATIONAL_REQUIREMENTS;
+use otkeep_core::value::values_from_text;
+use otkeep_core::{KindDef, Record, SlVector, Value};
+use otkeep_store::read::MAX_PER_PAGE;
+use otkeep_store::{ListQuery, StatusMap, StoreError};
+use std::collections::{BTreeMap, HashMap};
+
+/// Every record of `kind` matching `filters` within `scope` (all pages).
+async fn all(
+    state: &AppState,
+    kind: &'static KindDef,
+    scope: Scope,
+    filters: &[(&'static str, i64)],
+) -> Result<Vec<Record>, StoreError> {
+    let mut q = ListQuery {
+        scope,
+        per_page: MAX_PER_PAGE,
+        ..ListQuery::default()
+    };
+    for (f, v) in filters {
+        q.filters.insert(f, Value::Int(*v));
+    }
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = state
+            .store
+            .list(kind, &ListQuery { page, ..q.clone() })
+            .await?;
+        let pages = p.pages();
+        out.extend(p.records);
+        if page >= pages {
+            return Ok(out);
+        }
+        page += 1;
+    }
+}
+
+fn sl_t(record: &Record) -> SlVector {
+    match record.get("sl_t") {
+        Value::Sl(v) => *v,
+        _ => SlVector::uniform(0),
+    }
+}
+
+fn gap_of(catalog: &Catalog, record: &Record, target: Target, statuses: &StatusMap) -> Gap {
+    let own = statuses.get(&record.id);
+    assess(catalog, &sl_t(record), target, &|r: &Requirement| {
+        own.and_then(|m| m.get(&r.id))
+            .copied()
+            .unwrap_or(Status::NotAssessed)
+    })
+}
+
+/// One FR cell: achieved / target, and whether it falls short.
+pub struct FrCell {
+    pub a: u8,
+    pub t: u8,
+    pub short: bool,
+    pub open: usize,
+}
+
+fn fr_cells(sl_a: [u8; 7], sl_t: [u8; 7], gap: &[otkeep_core::gap::FrGap; 7]) -> Vec<FrCell> {
+    (0..7)
+        .map(|i| FrCell {
+            a: sl_a[i],
+            t: sl_t[i],
+            short: sl_a[i] < sl_t[i],
+            open: gap[i].open(),
+        })
+        .collect()
+}
+
+pub struct GapRow {
+    pub href: String,
+    pub title: String,
+    pub frs: Vec<FrCell>,
+    pub in_force: usize,
+    pub met: usize,
+    pub open: usize,
+    pub extra: String,
+}
+
+fn percent(met: usize, total: usize) -> usize {
+    (met * 100).checked_div(total).unwrap_or(100)
+}
+
+#[derive(Template)]
+#[template(path = "gap_org.html")]
+struct OrgPage {
+    nav: Nav,
+    frs: Vec<&'static str>,
+    rows: Vec<GapRow>,
+    total: GapRow,
+}
+
+fn rollup_row(href: String, title: String, r: &Rollup) -> GapRow {
+    GapRow {
+        href,
+        title,
+        frs: fr_cells(r.min_sl_a, r.max_sl_t, &r.by_fr),
+        in_force: r.in_force(),
+        met: r.met(),
+        open: r.in_force() - r.met(),
+        extra: format!(
+            "{} zone{}, {} below target · {}% met",
+            r.parts,
+            if r.parts == 1 { "" } else { "s" },
+            r.parts_short,
+            percent(r.met(), r.in_force())
+        ),
+    }
+}
+
+/// The organization: one row per site (zones rolled up), and the total.
+pub async fn organization(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Response, UiError> {
+    let scope = p.read_scope(&ZONE_KIND)?;
+    let catalog = state.store.catalog().await?;
+    let sites = all(&state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
+    let zones = all(&state, &ZONE_KIND, scope.clone(), &[]).await?;
+    let statuses = state.store.assessment_statuses(&scope, false).await?;
+    let mut per_site: BTreeMap<i64, Rollup> = BTreeMap::new();
+    let mut total = Rollup::default();
+    for z in &zones {
+        let g = gap_of(&catalog, z, Target::Zone, &statuses);
+        if let Some(site) = z.site_id() {
+            per_site.entry(site).or_default().add(&g);
+        }
+        total.add(&g);
+    }
+    let rows = sites
+        .iter()
+        .map(|s| {
+            let r = per_site.remove(&s.id).unwrap_or_default();
+            rollup_row(format!("/gap/sites/{}", s.id), s.title(), &r)
+        })
+        .collect();
+    let page = OrgPage {
+        nav: Nav::new("gap", &p),
+        frs: FOUNDATIONAL_REQUIREMENTS.iter().map(|f| f.0).collect(),
+        rows,
+        total: rollup_row(String::new(), "Organization".into(), &total),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "gap_site.html")]
+struct SitePage {
+    nav: Nav,
+    site: Record,
+    frs: Vec<&'static str>,
+    zones: Vec<GapRow>,
+    conduits: Vec<GapRow>,
+    total: GapRow,
+}
+
+/// The gap page of one site, or the requirements page of one zone or conduit.
+pub async fn page(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+    Query(params): Query<ZoneParams>,
+) -> Result<Response, UiError> {
+    match plural.as_str() {
+        "sites" => site_page(&state, &p, id).await,
+        "zones" | "conduits" => {
+            let kind = if plural == "zones" {
+                &ZONE_KIND
+            } else {
+                &CONDUIT_KIND
+            };
+            let record = load(&state, &p, kind, id).await?;
+            let fr = params.fr.unwrap_or(0);
+            let page = requirements_page(&state, &p, record, fr, None, BTreeMap::new()).await?;
+            let mut page = page;
+            page.saved = params.saved.is_some();
+            Ok(render(StatusCode::OK, &page))
+        }
+        _ => Err(UiError::NotFound(format!(
+            "There is no gap page for '{plural}'."
+        ))),
+    }
+}
+
+async fn site_page(state: &AppState, p: &Principal, id: i64) -> Result<Response, UiError> {
+    let site = load(state, p, &SITE_KIND, id).await?;
+    let scope = Scope::Limited {
+        sites: vec![id],
+        records: Vec::new(),
+    };
+    let catalog = state.store.catalog().await?;
+    let mut total = Rollup::default();
+    let mut section = |records: &[Record], target: Target, statuses: &StatusMap, plural: &str| {
+        records
+            .iter()
+            .map(|r| {
+                let g = gap_of(&catalog, r, target, statuses);
+                if target == Target::Zone {
+                    total.add(&g);
+                }
+                GapRow {
+                    href: format!("/gap/{plural}/{}", r.id),
+                    title: r.title(),
+                    frs: fr_cells(g.sl_a, g.sl_t, &g.by_fr),
+                    in_force: g.in_force(),
+                    met: g.met(),
+                    open: g.open(),
+                    extra: format!("{}% met", percent(g.met(), g.in_force())),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let zones = all(state, &ZONE_KIND, scope.clone(), &[]).await?;
+    let zone_statuses = state.store.assessment_statuses(&scope, false).await?;
+    let zone_rows = section(&zones, Target::Zone, &zone_statuses, "zones");
+    let conduits = all(state, &CONDUIT_KIND, scope.clone(), &[]).await?;
+    let conduit_statuses = state.store.assessment_statuses(&scope, true).await?;
+    let conduit_rows = section(&conduits, Target::Conduit, &conduit_statuses, "conduits");
+    let page = SitePage {
+        nav: Nav::new("gap", p),
+        frs: FOUNDATIONAL_REQUIREMENTS.iter().map(|f| f.0).collect(),
+        zones: zone_rows,
+        conduits: conduit_rows,
+        total: rollup_row(String::new(), site.title(), &total),
+        site,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ZoneParams {
+    fr: Option<u8>,
+    saved: Option<String>,
+}
+
+/// One requirement row of the assessment form.
+pub struct ReqRow {
+    pub id: String,
+    pub title: String,
+    pub level: u8,
+    pub text: String,
+    pub status: String,
+    pub target_date: String,
+    pub owner: String,
+    pub notes: String,
+    pub reason: String,
+    pub version: i64,
+    pub record_href: String,
+    pub met: bool,
+    pub errors: Vec<String>,
+}
+
+pub struct FrTab {
+    pub fr: u8,
+    pub label: &'static str,
+    pub title: &'static str,
+    pub href: String,
+    pub active: bool,
+    pub cell: FrCell,
+}
+
+#[derive(Template)]
+#[template(path = "gap_zone.html")]
+pub struct RequirementsPage {
+    nav: Nav,
+    kind: &'static KindDef,
+    record: Record,
+    site_href: String,
+    tabs: Vec<FrTab>,
+    fr: u8,
+    fr_title: &'static str,
+    rows: Vec<ReqRow>,
+    statuses: Vec<(&'static str, &'static str)>,
+    counts: Vec<(&'static str, usize)>,
+    in_force: usize,
+    met: usize,
+    can_write: bool,
+    error: Option<String>,
+    saved: bool,
+}
+
+/// The assessments of one zone or conduit, by requirement.
+async fn assessments_of(
+    state: &AppState,
+    record: &Record,
+) -> Result<HashMap<String, Record>, StoreError> {
+    let field = if record.kind.name == "zone" {
+        "zone_id"
+    } else {
+        "conduit_id"
+    };
+    let scope = Scope::Limited {
+        sites: record.site_id().into_iter().collect(),
+        records: Vec::new(),
+    };
+    Ok(all(state, &ASSESSMENT_KIND, scope, &[(field, record.id)])
+        .await?
+        .into_iter()
+        .map(|a| (a.get("requirement").to_text(), a))
+        .collect())
+}
+
+/// Builds the page; `submitted` (requirement → field → value) overrides stored values when a
+/// form comes back with errors.
+async fn requirements_page(
+    state: &AppState,
+    p: &Principal,
+    record: Record,
+    fr: u8,
+    error: Option<String>,
+    submitted: BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<RequirementsPage, UiError> {
+    let target = if record.kind.name == "zone" {
+        Target::Zone
+    } else {
+        Target::Conduit
+    };
+    let catalog = state.store.catalog().await?;
+    let texts = state.store.catalog_texts().await?;
+    let existing = assessments_of(state, &record).await?;
+    let statuses: StatusMap = std::iter::once((
+        record.id,
+        existing
+            .iter()
+            .map(|(k, a)| {
+                (
+                    k.clone(),
+                    Status::from_key(&a.get("status").to_text()).unwrap_or(Status::NotAssessed),
+                )
+            })
+            .collect(),
+    ))
+    .collect();
+    let gap = gap_of(&catalog, &record, target, &statuses);
+    let cells = fr_cells(gap.sl_a, gap.sl_t, &gap.by_fr);
+    // Default tab: the first FR with something open, else FR1.
+    let fr = if (1..=7).contains(&fr) {
+        fr
+    } else {
+        (1..=7u8)
+            .find(|f| gap.by_fr[usize::from(f - 1)].open() > 0)
+            .unwrap_or(1)
+    };
+    let base = format!("/gap/{}/{}", record.kind.plural, record.id);
+    let tabs = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            let n = i as u8 + 1;
+            FrTab {
+                fr: n,
+                label: FOUNDATIONAL_REQUIREMENTS[i].0,
+                title: FOUNDATIONAL_REQUIREMENTS[i].1,
+                href: format!("{base}?fr={n}"),
+                active: n == fr,
+                cell,
+            }
+        })
+        .collect();
+    let rows = catalog
+        .in_force(&sl_t(&record), target)
+        .filter(|r| r.fr == fr)
+        .map(|r| {
+            let stored = existing.get(&r.id);
+            let given = submitted.get(&r.id);
+            let value = |name: &str| {
+                given
+                    .and_then(|g| g.get(name).cloned())
+                    .or_else(|| stored.map(|a| a.get(name).to_text()))
+                    .unwrap_or_default()
+            };
+            let status = match value("status") {
+                s if s.is_empty() => "not_assessed".to_string(),
+                s => s,
+            };
+            ReqRow {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                level: r.level,
+                text: texts.get(&r.id).cloned().unwrap_or_default(),
+                met: Status::from_key(&status).is_some_and(Status::is_met),
+                status,
+                target_date: value("target_date"),
+                owner: value("owner"),
+                notes: value("notes"),
+                reason: value("reason"),
+                version: stored.map_or(0, |a| a.version),
+                record_href: stored.map_or(String::new(), |a| format!("/assessments/{}", a.id)),
+                errors: given
+                    .and_then(|g| g.get("_errors"))
+                    .map(|e| e.split('\n').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let fr_gap = &gap.by_fr[usize::from(fr - 1)];
+    Ok(RequirementsPage {
+        nav: Nav::new("gap", p),
+        kind: record.kind,
+        site_href: record
+            .site_id()
+            .map_or("/gap".into(), |s| format!("/gap/sites/{s}")),
+        can_write: p.access.may(Capability::Write, record.site_id()),
+        tabs,
+        fr,
+        fr_title: FOUNDATIONAL_REQUIREMENTS[usize::from(fr - 1)].1,
+        rows,
+        statuses: STATUSES.iter().map(|s| (s.key(), s.label())).collect(),
+        counts: STATUSES
+            .iter()
+            .map(|s| (s.label(), fr_gap.count(*s)))
+            .filter(|(_, n)| *n > 0)
+            .collect(),
+        in_force: gap.in_force(),
+        met: gap.met(),
+        record,
+        error,
+        saved: false,
+    })
+}
+
+/// Saves the assessment of one FR of a zone or conduit: every changed row is created or
+/// updated in one transaction; any invalid row keeps all of them unsaved and is shown.
+pub async fn save(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let kind = match plural.as_str() {
+        "zones" => &ZONE_KIND,
+        "conduits" => &CONDUIT_KIND,
+        _ => {
+            return Err(UiError::NotFound(format!(
+                "There is no requirements page for '{plural}'."
+            )));
+        }
+    };
+    let record = load(&state, &p, kind, id).await?;
+    p.require(Capability::Write, record.site_id())?;
+    let fr: u8 = pairs
+        .iter()
+        .find(|(k, _)| k == "fr")
+        .and_then(|(_, v)| v.parse().ok())
+        .filter(|f| (1..=7).contains(f))
+        .ok_or_else(|| UiError::BadRequest("the form names no FR; reload the page".into()))?;
+    // requirement → field → value, from names such as `status.SR 1.1`.
+    let mut submitted: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (k, v) in &pairs {
+        if let Some((field, req)) = k.split_once('.') {
+            submitted
+                .entry(req.to_string())
+                .or_default()
+                .insert(field.to_string(), v.trim().to_string());
+        }
+    }
+    let target = if plural == "zones" {
+        Target::Zone
+    } else {
+        Target::Conduit
+    };
+    let catalog = state.store.catalog().await?;
+    let existing = assessments_of(&state, &record).await?;
+    let today = jiff::Zoned::now().date().to_string();
+    let ref_field = if plural == "zones" {
+        "zone_id"
+    } else {
+        "conduit_id"
+    };
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut tx = state
+        .store
+        .begin_write(p.name(), Some(&format!("assessment of FR{fr}")))
+        .await?;
+    let mut written = 0;
+    for r in catalog
+        .in_force(&sl_t(&record), target)
+        .filter(|r| r.fr == fr)
+    {
+        let Some(given) = submitted.get(&r.id) else {
+            continue;
+        };
+        let field = |name: &str| given.get(name).cloned().unwrap_or_default();
+        let stored = existing.get(&r.id);
+        let stored_text = |name: &str| stored.map(|a| a.get(name).to_text()).unwrap_or_default();
+        let editable = ["status", "target_date", "owner", "notes", "reason"];
+        let changed = editable.iter().any(|f| {
+            let now = field(f);
+            let before = stored_text(f);
+            now != before && !(f == &"status" && stored.is_none() && now == "not_assessed")
+        });
+        if !changed {
+            continue;
+        }
+        let mut text: BTreeMap<String, String> = BTreeMap::new();
+        text.insert(
+            "site_id".into(),
+            record.site_id().map(|s| s.to_string()).unwrap_or_default(),
+        );
+        text.insert(ref_field.into(), record.id.to_string());
+        text.insert("requirement".into(), r.id.clone());
+        for f in editable {
+            text.insert(f.into(), field(f));
+        }
+        text.insert("last_assessed".into(), today.clone());
+        for keep in ["evidence_url", "evidence_sha256"] {
+            text.insert(keep.into(), stored_text(keep));
+        }
+        let values = match values_from_text(&ASSESSMENT_KIND, &text) {
+            Ok(v) => v,
+            Err(errors) => {
+                for e in errors {
+                    failures.push((r.id.clone(), e.to_string()));
+                }
+                continue;
+            }
+        };
+        let result = match stored {
+            Some(a) => {
+                let version = field("version").parse().unwrap_or(a.version);
+                tx.update(&ASSESSMENT_KIND, a.id, version, values).await
+            }
+            None => tx.create(&ASSESSMENT_KIND, values).await,
+        };
+        match result {
+            Ok(_) => written += 1,
+            Err(e @ (StoreError::Invalid(_) | StoreError::Conflict { .. })) => {
+                failures.push((r.id.clone(), e.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if failures.is_empty() {
+        tx.commit().await?;
+        tracing::info!(rows = written, fr, zone = id, "bulk assessment saved");
+        return Ok(Redirect::to(&format!("/gap/{plural}/{id}?fr={fr}&saved=1")).into_response());
+    }
+    drop(tx);
+    for (req, message) in &failures {
+        let entry = submitted.entry(req.clone()).or_default();
+        let errors = entry.entry("_errors".into()).or_default();
+        if !errors.is_empty() {
+            errors.push('\n');
+        }
+        errors.push_str(message);
+    }
+    let n = failures.len();
+    let page = requirements_page(
+        &state,
+        &p,
+        record,
+        fr,
+        Some(format!(
+            "Nothing was saved: {n} problem{} below.",
+            if n == 1 { "" } else { "s" }
+        )),
+        submitted,
+    )
+    .await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// The requirement list of a site (every zone and conduit, every requirement in force) as CSV.
+pub async fn site_csv(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+) -> Result<Response, UiError> {
+    if plural != "sites" {
+        return Err(UiError::NotFound(format!(
+            "There is no gap export for '{plural}'."
+        )));
+    }
+    let site = load(&state, &p, &SITE_KIND, id).await?;
+    let scope = Scope::Limited {
+        sites: vec![id],
+        records: Vec::new(),
+    };
+    let catalog = state.store.catalog().await?;
+    let assessments = all(&state, &ASSESSMENT_KIND, scope.clone(), &[]).await?;
+    let mut by_target: HashMap<(&str, i64), HashMap<String, &Record>> = HashMap::new();
+    for a in &assessments {
+        let key = match (a.get("zone_id").as_int(), a.get("conduit_id").as_int()) {
+            (Some(z), _) => ("zone", z),
+            (None, Some(c)) => ("conduit", c),
+            _ => continue,
+        };
+        by_target
+            .entry(key)
+            .or_default()
+            .insert(a.get("requirement").to_text(), a);
+    }
+    let mut rows = Vec::new();
+    for (kind, target) in [(&ZONE_KIND, Target::Zone), (&CONDUIT_KIND, Target::Conduit)] {
+        for z in all(&state, kind, scope.clone(), &[]).await? {
+            let own = by_target.get(&(kind.name, z.id));
+            for r in catalog.in_force(&sl_t(&z), target) {
+                let a = own.and_then(|m| m.get(&r.id));
+                let text = |name: &str| a.map(|a| a.get(name).to_text()).unwrap_or_default();
+                let status = match text("status") {
+                    s if s.is_empty() => "not_assessed".to_string(),
+                    s => s,
+                };
+                rows.push(vec![
+                    kind.label.to_string(),
+                    z.title(),
+                    r.id.clone(),
+                    format!("FR{}", r.fr),
+                    r.level.to_string(),
+                    r.title.clone(),
+                    status,
+                    text("target_date"),
+                    text("owner"),
+                    text("notes"),
+                    text("reason"),
+                    text("last_assessed"),
+                    text("evidence_url"),
+                    text("evidence_sha256"),
+                ]);
+            }
+        }
+    }
+    let headers = [
+        "Kind",
+        "Zone or conduit",
+        "Requirement",
+        "FR",
+        "Level",
+        "Title",
+        "Status",
+        "Target date",
+        "Owner",
+        "Notes",
+        "Reason",
+        "Last assessed",
+        "Evidence",
+        "Evidence SHA-256",
+    ];
+    let out = otkeep_report::write_table(&headers, &rows, Vec::new())
+        .map_err(|e| UiError::Internal(e.to_string()))?;
+    let name = format!(
+        "gap-{}-{}.csv",
+        site.get("code").to_text(),
+        jiff::Timestamp::now().strftime("%Y%m%d")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}

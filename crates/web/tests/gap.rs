@@ -1,0 +1,368 @@
+//! The IEC 62443 pages over HTTP, on SQLite and PostgreSQL: a zone's requirements assessed FR
+//! by FR, SL-A and the gap per zone, site and organization, the CSV requirement list.
+
+use axum::http::StatusCode;
+use otkeep_core::access::Role;
+use otkeep_core::catalog::{Catalog, Target};
+use otkeep_core::{SlVector, catalog};
+use otkeep_store::Store;
+use otkeep_web::testing::{TestClient, grant};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+otkeep_store::on_both_backends!(
+    a_zone_is_assessed_fr_by_fr_and_its_sl_a_follows,
+    invalid_rows_save_nothing_and_say_why,
+    site_and_organization_roll_up_and_export,
+    readers_see_without_editing_and_other_sites_see_nothing,
+);
+
+struct Fixture {
+    admin: TestClient,
+    site: i64,
+    zone: i64,
+    sl_t: [u8; 7],
+}
+
+async fn fixture(store: Arc<Store>) -> Fixture {
+    let admin = TestClient::admin(store, "lead").await;
+    let site = admin
+        .json(
+            "POST",
+            "/api/v1/sites",
+            json!({"code": "PH1", "name": "Pharma one", "time_zone": "UTC"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let sl_t = [2, 2, 2, 2, 3, 1, 2];
+    let zone = admin
+        .json(
+            "POST",
+            "/api/v1/zones",
+            json!({"site_id": site, "name": "Filling line control", "owner": "OT lead", "sl_t": sl_t}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    Fixture {
+        admin,
+        site,
+        zone,
+        sl_t,
+    }
+}
+
+/// The form of one FR with every requirement in force set to `status`.
+fn fr_form(fr: u8, sl_t: [u8; 7], status: &str) -> Vec<(String, String)> {
+    let c = Catalog::iec62443_3_3();
+    let t = SlVector::new(sl_t).unwrap();
+    let mut pairs = vec![("fr".to_string(), fr.to_string())];
+    for r in c.in_force(&t, Target::Zone).filter(|r| r.fr == fr) {
+        pairs.push((format!("status.{}", r.id), status.to_string()));
+        pairs.push((format!("owner.{}", r.id), "OT lead".to_string()));
+    }
+    pairs
+}
+
+async fn post(
+    c: &TestClient,
+    uri: &str,
+    pairs: &[(String, String)],
+) -> otkeep_web::testing::Answer {
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    c.form(uri, &refs).await
+}
+
+async fn assessments(c: &TestClient) -> i64 {
+    c.json("GET", "/api/v1/assessments", Value::Null)
+        .await
+        .json()["total"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn a_zone_is_assessed_fr_by_fr_and_its_sl_a_follows(store: Arc<Store>) {
+    let f = fixture(store).await;
+    let uri = format!("/gap/zones/{}", f.zone);
+    let c = Catalog::iec62443_3_3();
+    let in_force = c
+        .in_force(&SlVector::new(f.sl_t).unwrap(), Target::Zone)
+        .count();
+    let page = f.admin.get(&uri).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("0 of {in_force} requirements")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("SR 1.1 RE 1"),
+        "FR1 level-2 enhancement in force"
+    );
+    assert!(
+        !page.body.contains("SR 1.1 RE 2"),
+        "level 3 is above SL-T 2"
+    );
+    // FR1 all implemented: FR1 reaches its target, nothing else moves.
+    let a = post(&f.admin, &uri, &fr_form(1, f.sl_t, "implemented")).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.location(), format!("{uri}?fr=1&saved=1"));
+    let page = f.admin.get(&format!("{uri}?fr=1&saved=1")).await.body;
+    assert!(page.contains("Assessment saved."));
+    assert!(
+        page.contains("FR1 <span class=\"fr-sl\">2/2</span>"),
+        "{page}"
+    );
+    assert!(page.contains("FR5 <span class=\"fr-sl\">0/3</span>"));
+    let fr1 = c
+        .in_force(&SlVector::new(f.sl_t).unwrap(), Target::Zone)
+        .filter(|r| r.fr == 1)
+        .count() as i64;
+    assert_eq!(assessments(&f.admin).await, fr1);
+    // FR5 implemented except one level-3 enhancement planned (with a date): SL-A 2 of 3.
+    let mut form = fr_form(5, f.sl_t, "implemented");
+    for (k, v) in form.iter_mut() {
+        if k == "status.SR 5.2 RE 2" {
+            *v = "planned".into();
+        }
+    }
+    form.push(("target_date.SR 5.2 RE 2".into(), "2027-03-31".into()));
+    let a = post(&f.admin, &uri, &form).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = f.admin.get(&format!("{uri}?fr=5")).await.body;
+    assert!(
+        page.contains("FR5 <span class=\"fr-sl\">2/3</span>"),
+        "{page}"
+    );
+    assert!(page.contains("Planned: 1"));
+    // Saving again without changes writes nothing (no new versions).
+    let before = f
+        .admin
+        .json("GET", "/api/v1/audit?limit=1000", Value::Null)
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    post(&f.admin, &uri, &fr_form(1, f.sl_t, "implemented")).await;
+    let after = f
+        .admin
+        .json("GET", "/api/v1/audit?limit=1000", Value::Null)
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "unchanged rows are not rewritten");
+    // Each assessment is a record with history and the date it was assessed.
+    let list = f
+        .admin
+        .json(
+            "GET",
+            "/api/v1/assessments?requirement=SR%205.2%20RE%202",
+            Value::Null,
+        )
+        .await
+        .json();
+    let item = &list["items"][0];
+    assert_eq!(item["status"], "planned");
+    assert_eq!(item["target_date"], "2027-03-31");
+    assert!(item["last_assessed"].is_string());
+}
+
+async fn invalid_rows_save_nothing_and_say_why(store: Arc<Store>) {
+    let f = fixture(store).await;
+    let uri = format!("/gap/zones/{}", f.zone);
+    let mut form = fr_form(2, f.sl_t, "implemented");
+    for (k, v) in form.iter_mut() {
+        if k == "status.SR 2.1" {
+            *v = "planned".into();
+        }
+        if k == "status.SR 2.5" {
+            *v = "not_applicable".into();
+        }
+    }
+    let a = post(&f.admin, &uri, &form).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        a.body.contains("Nothing was saved: 2 problems"),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("a planned measure needs its target date"));
+    assert!(a.body.contains("say why the requirement does not apply"));
+    assert!(
+        a.body.contains("value=\"planned\" selected"),
+        "the user's input is kept"
+    );
+    assert_eq!(assessments(&f.admin).await, 0, "all rows or none");
+    // A row changed by someone else meanwhile is a conflict, not an overwrite.
+    let ok = post(&f.admin, &uri, &fr_form(2, f.sl_t, "implemented")).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let rec = f
+        .admin
+        .json(
+            "GET",
+            "/api/v1/assessments?requirement=SR%202.1",
+            Value::Null,
+        )
+        .await
+        .json()["items"][0]
+        .clone();
+    let mut changed = rec.clone();
+    changed["notes"] = json!("reviewed by QA");
+    assert_eq!(
+        f.admin
+            .json(
+                "PUT",
+                &format!("/api/v1/assessments/{}", rec["id"]),
+                changed
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let mut stale = fr_form(2, f.sl_t, "implemented");
+    stale.push(("version.SR 2.1".into(), "1".into()));
+    stale.push(("notes.SR 2.1".into(), "my older edit".into()));
+    let a = post(&f.admin, &uri, &stale).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("changed by someone else"), "{}", a.body);
+    // Unknown FR or page kind.
+    let a = post(&f.admin, &uri, &[("fr".into(), "9".into())]).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        f.admin.get(&format!("/gap/assets/{}", f.zone)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn site_and_organization_roll_up_and_export(store: Arc<Store>) {
+    let f = fixture(store.clone()).await;
+    let second = f
+        .admin
+        .json(
+            "POST",
+            "/api/v1/zones",
+            json!({"site_id": f.site, "name": "Office DMZ", "owner": "IT", "sl_t": [1,1,1,1,1,1,1]}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let sl1 = [1u8; 7];
+    for fr in 1..=7 {
+        let a = post(
+            &f.admin,
+            &format!("/gap/zones/{second}"),
+            &fr_form(fr, sl1, "implemented"),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER);
+    }
+    let site = f.admin.get(&format!("/gap/sites/{}", f.site)).await.body;
+    assert!(site.contains("Office DMZ") && site.contains("Filling line control"));
+    assert!(
+        site.contains("100% met"),
+        "the DMZ zone meets SL 1 everywhere"
+    );
+    assert!(site.contains("fr-short"), "the control zone falls short");
+    let org = f.admin.get("/gap").await.body;
+    assert!(org.contains("PH1") || org.contains("Pharma one"));
+    assert!(org.contains("2 zones, 1 below target"), "{org}");
+    // The requirement list as CSV: one row per requirement in force of each zone.
+    let csv = f
+        .admin
+        .get(&format!("/gap/sites/{}/export.csv", f.site))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let c = Catalog::iec62443_3_3();
+    let expected = c
+        .in_force(&SlVector::new(f.sl_t).unwrap(), Target::Zone)
+        .count()
+        + c.in_force(&SlVector::new(sl1).unwrap(), Target::Zone)
+            .count();
+    let lines: Vec<&str> = csv.body.trim_end().lines().collect();
+    assert_eq!(lines.len(), 1 + expected);
+    assert!(lines[0].starts_with("\u{feff}Kind,Zone or conduit,Requirement"));
+    assert!(csv.body.contains("Zone,Office DMZ,SR 1.1,FR1,1,"));
+    assert!(csv.body.contains(",implemented,"));
+    assert!(csv.body.contains("Zone,Filling line control,SR 1.1,FR1,1,"));
+    assert!(csv.body.contains(",not_assessed,"));
+    // Imported catalog text shows on the requirements page.
+    let mut tx = store.begin_write("lead", None).await.unwrap();
+    tx.import_catalog(
+        &[otkeep_store::CatalogEntry {
+            requirement: "SR 1.1".into(),
+            body: Some("Licensed wording of SR 1.1".into()),
+            level: None,
+        }],
+        "copy.csv",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let page = f
+        .admin
+        .get(&format!("/gap/zones/{}?fr=1", f.zone))
+        .await
+        .body;
+    assert!(page.contains("Licensed wording of SR 1.1"));
+    let _ = catalog::IEC_62443_3_3;
+}
+
+async fn readers_see_without_editing_and_other_sites_see_nothing(store: Arc<Store>) {
+    let f = fixture(store.clone()).await;
+    let other = f
+        .admin
+        .json(
+            "POST",
+            "/api/v1/sites",
+            json!({"code": "PK2", "name": "Packaging two", "time_zone": "UTC"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let op = TestClient::user(
+        store.clone(),
+        "olga",
+        &[grant(Role::Operator, Some(f.site))],
+    )
+    .await;
+    let page = op.get(&format!("/gap/zones/{}", f.zone)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("<select"), "read-only for operators");
+    let a = post(
+        &op,
+        &format!("/gap/zones/{}", f.zone),
+        &fr_form(1, f.sl_t, "implemented"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let eng = TestClient::user(store, "bert", &[grant(Role::SiteEngineer, Some(other))]).await;
+    assert_eq!(
+        eng.get(&format!("/gap/zones/{}", f.zone)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        eng.get(&format!("/gap/sites/{}", f.site)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let a = post(
+        &eng,
+        &format!("/gap/zones/{}", f.zone),
+        &fr_form(1, f.sl_t, "implemented"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let org = eng.get("/gap").await.body;
+    assert!(!org.contains("Pharma one") && !org.contains("PH1"));
+    assert_eq!(assessments(&f.admin).await, 0);
+}
