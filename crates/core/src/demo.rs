@@ -57,7 +57,12 @@ pub fn demo_site(index: usize, assets: usize) -> DemoSite {
     site.insert("name", text(&plan.name));
     site.insert("time_zone", text(plan.time_zone));
     site.insert("description", text(&plan.description));
-    let zones = plan.zones.iter().map(|z| plan.zone_values(z)).collect();
+    let zones = plan
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(zi, z)| plan.zone_values(zi, z))
+        .collect();
     let conduits = plan.conduits();
     let mut generator = AssetGenerator::new(&plan);
     let assets = (0..assets).map(|k| generator.asset(k)).collect();
@@ -1129,9 +1134,17 @@ impl SitePlan {
         0
     }
 
-    fn zone_values(&self, zone: &ZonePlan) -> DemoZone {
+    fn zone_values(&self, zi: usize, zone: &ZonePlan) -> DemoZone {
         let mut values = Values::new();
         values.insert("name", text(zone.name));
+        // The ten /24 blocks the asset generator draws this zone's addresses from (see
+        // `AssetGenerator`), as aligned CIDR networks.
+        let first = 10 * (zi + 1);
+        let subnets: Vec<String> = cidr_cover(first, first + 9)
+            .into_iter()
+            .map(|(start, prefix)| format!("10.{}.{start}.0/{prefix}", self.index % 200))
+            .collect();
+        values.insert("subnets", text(&subnets.join(", ")));
         values.insert("purdue_level", text(zone.level));
         values.insert("sl_t", Value::Sl(SlVector(zone.sl)));
         values.insert("owner", self.owner(zone.owner));
@@ -1429,6 +1442,21 @@ impl<'a> AssetGenerator<'a> {
         values.insert("lifecycle", text(lifecycle));
         values.insert("legacy", Value::Bool(legacy));
         values.insert("compensating_controls", compensating);
+        // Current controllers and firewalls come with an IEC 62443-4-2 capability statement
+        // (SL-C 2 on every FR in this demo); legacy and other devices have none recorded.
+        let certified = !legacy
+            && matches!(
+                model.ty,
+                "plc" | "safety_controller" | "dcs_controller" | "firewall"
+            );
+        values.insert(
+            "sl_c",
+            if certified {
+                Value::Sl(SlVector([2; 7]))
+            } else {
+                Value::Null
+            },
+        );
         values.insert("description", description);
         DemoAsset { zone: zi, values }
     }
@@ -1892,6 +1920,23 @@ mod catalog {
     ];
 }
 
+/// The fewest aligned blocks of third-octet values covering `lo..=hi` as (start, prefix length
+/// of the whole address).
+fn cidr_cover(lo: usize, hi: usize) -> Vec<(usize, u8)> {
+    let mut out = Vec::new();
+    let mut start = lo;
+    while start <= hi {
+        // The largest power-of-two block aligned at `start` that stays within `hi`.
+        let mut size = 1;
+        while start % (size * 2) == 0 && start + size * 2 - 1 <= hi {
+            size *= 2;
+        }
+        out.push((start, 24 - size.trailing_zeros() as u8));
+        start += size;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1959,6 +2004,19 @@ mod tests {
             // Fewer assets give a prefix of the same list.
             assert_eq!(demo_site(index, 120).assets[..], a.assets[..120]);
         }
+    }
+
+    #[test]
+    fn zone_subnets_cover_exactly_the_address_blocks() {
+        assert_eq!(cidr_cover(10, 19), [(10, 23), (12, 22), (16, 22)]);
+        assert_eq!(cidr_cover(20, 29), [(20, 22), (24, 22), (28, 23)]);
+        let site = demo_site(3, 60);
+        let subnets = site.zones[0]
+            .values
+            .get("subnets")
+            .map(Value::to_text)
+            .unwrap_or_default();
+        assert!(subnets.starts_with("10.3.10.0/23"), "{subnets}");
     }
 
     #[test]

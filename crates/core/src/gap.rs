@@ -157,6 +157,31 @@ pub fn assess(
     }
 }
 
+/// An FR on which a component cannot reach its zone's target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shortfall {
+    /// 1–7.
+    pub fr: u8,
+    pub capability: u8,
+    pub target: u8,
+}
+
+/// The FRs where capability `sl_c` of a component stays below target `sl_t` of its zone: the
+/// zone needs a compensating countermeasure there, or a different component.
+pub fn capability_shortfalls(sl_t: &SlVector, sl_c: &SlVector) -> Vec<Shortfall> {
+    sl_t.levels()
+        .iter()
+        .zip(sl_c.levels())
+        .enumerate()
+        .filter(|(_, (t, c))| c < *t)
+        .map(|(i, (t, c))| Shortfall {
+            fr: i as u8 + 1,
+            capability: c,
+            target: *t,
+        })
+        .collect()
+}
+
 /// Several gaps summed (a site, the organization): requirements and statuses add up, SL-A and
 /// SL-T per FR are the lowest and highest among the parts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -250,6 +275,29 @@ mod tests {
             }
         });
         assert_eq!(g.sl_a, t.levels());
+    }
+
+    #[test]
+    fn components_below_the_zone_target_are_found() {
+        let t = vector([2, 2, 3, 1, 3, 1, 2]);
+        let c = vector([2, 2, 2, 2, 2, 2, 2]);
+        let s = capability_shortfalls(&t, &c);
+        assert_eq!(
+            s,
+            [
+                Shortfall {
+                    fr: 3,
+                    capability: 2,
+                    target: 3
+                },
+                Shortfall {
+                    fr: 5,
+                    capability: 2,
+                    target: 3
+                }
+            ]
+        );
+        assert!(capability_shortfalls(&c, &c).is_empty());
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub enum FieldType {
     Date,
     /// A list of IPv4/IPv6 addresses, stored comma-separated.
     IpList,
+    /// A list of IP networks in CIDR form (`10.0.0.0/24`), stored comma-separated.
+    SubnetList,
     /// A list of MAC addresses, stored comma-separated in `aa:bb:cc:dd:ee:ff` form.
     MacList,
     /// An SL vector FR1–FR7, stored as seven integer columns `<name>_fr1` … `<name>_fr7`.

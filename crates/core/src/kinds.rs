@@ -136,6 +136,9 @@ pub static ZONE_KIND: KindDef = KindDef {
             .list(),
         SL_T,
         OWNER,
+        Field::new("subnets", "Subnets", T::SubnetList)
+            .help("IP networks of the zone, e.g. '10.10.20.0/24, 10.10.21.0/24'; assets outside them are reported.")
+            .search(),
         DESCRIPTION,
     ],
     title_field: "name",
@@ -261,6 +264,9 @@ pub static ASSET_KIND: KindDef = KindDef {
             T::LongText,
         )
         .help("Required for legacy assets: what protects this asset instead."),
+        Field::new("sl_c", "Capability SL (SL-C)", T::SlVector).help(
+            "Security level the component can reach per FR1–FR7 (from its IEC 62443-4-2 certificate or vendor statement); 0 where it has none.",
+        ),
         DESCRIPTION,
     ],
     title_field: "name",

@@ -5,6 +5,7 @@
 //! - [`gap`]: SL-A per foundational requirement and the gap, as pure functions.
 //! - [`kind`]: the descriptor of a kind of record, from which all generic machinery works.
 //! - [`kinds`]: the kinds otkeep keeps (sites, zones, conduits, assets) and their registry.
+//! - [`model`]: model rules over zones, conduits and assets (the `otkeep check` findings).
 //! - [`value`]: typed values, records and the total parsers from text and JSON.
 //! - [`sl`]: IEC 62443 security level vectors.
 //! - [`demo`]: the deterministic demo plant generator.
@@ -15,6 +16,7 @@ pub mod demo;
 pub mod gap;
 pub mod kind;
 pub mod kinds;
+pub mod model;
 pub mod sl;
 pub mod value;
 

@@ -328,6 +328,13 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
             }
             Ok(Value::Text(out.join(", ")))
         }
+        FieldType::SubnetList => {
+            let mut out = Vec::new();
+            for part in split_list(text) {
+                out.push(Subnet::parse(part)?.to_string());
+            }
+            Ok(Value::Text(out.join(", ")))
+        }
         FieldType::MacList => {
             let mut out = Vec::new();
             for part in split_list(text) {
@@ -480,6 +487,68 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
         .map_err(|_| format!("'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"))
 }
 
+/// An IP network: address and prefix length, host bits cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subnet {
+    pub network: IpAddr,
+    pub prefix: u8,
+}
+
+impl Subnet {
+    pub fn parse(text: &str) -> Result<Subnet, String> {
+        let (addr, prefix) = text.trim().split_once('/').ok_or_else(|| {
+            format!("'{text}' is not a network; write it as address/prefix, e.g. 10.10.20.0/24")
+        })?;
+        let addr: IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{addr}' is not an IP address"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix: u8 = prefix
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p| *p <= max)
+            .ok_or_else(|| format!("'{prefix}' is not a prefix length 0 to {max}"))?;
+        let network = match addr {
+            IpAddr::V4(a) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                IpAddr::V4((u32::from(a) & mask).into())
+            }
+            IpAddr::V6(a) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                IpAddr::V6((u128::from(a) & mask).into())
+            }
+        };
+        Ok(Subnet { network, prefix })
+    }
+
+    /// Whether `ip` lies in this network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(a) & mask == u32::from(n)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(a) & mask == u128::from(n)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Subnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
 fn split_list(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', ';', ' ', '\n'])
         .map(str::trim)
@@ -497,6 +566,33 @@ fn normalise_mac(text: &str) -> Result<String, String> {
     let lower = hex.to_ascii_lowercase();
     let pairs: Vec<&str> = (0..6).map(|i| &lower[i * 2..i * 2 + 2]).collect();
     Ok(pairs.join(":"))
+}
+
+#[cfg(test)]
+mod subnet_tests {
+    use super::*;
+
+    #[test]
+    fn subnets_parse_normalise_and_contain() {
+        let s = Subnet::parse("10.10.20.7/24").unwrap();
+        assert_eq!(s.to_string(), "10.10.20.0/24");
+        assert!(s.contains("10.10.20.200".parse().unwrap()));
+        assert!(!s.contains("10.10.21.1".parse().unwrap()));
+        assert!(!s.contains("::1".parse().unwrap()));
+        assert!(
+            Subnet::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(
+            Subnet::parse("fd00::1/64")
+                .unwrap()
+                .contains("fd00::ff".parse().unwrap())
+        );
+        assert!(Subnet::parse("10.0.0.0/33").is_err());
+        assert!(Subnet::parse("10.0.0.0").is_err());
+        assert!(Subnet::parse("ten/8").is_err());
+    }
 }
 
 #[cfg(test)]

@@ -103,6 +103,14 @@ enum Command {
     VerifyAudit,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check the zone and conduit model (assets in no zone, zones without SL-T or conduit, FR5
+    /// steps without boundary controls, cross-site conduits, addresses outside zone subnets).
+    /// Exit code 1 when there are findings.
+    Check {
+        /// Only this site (code).
+        #[arg(long)]
+        site: Option<String>,
+    },
     /// The IEC 62443-3-3 requirement catalog: list it, or import the text of your licensed copy.
     Catalog {
         #[command(subcommand)]
@@ -287,6 +295,33 @@ async fn run(cli: Cli) -> Result<i32> {
                     Ok(2)
                 }
             }
+        }
+        Command::Check { site } => {
+            let store = cli.db.open().await?;
+            let scope = match site {
+                Some(code) => otkeep_core::access::Scope::Limited {
+                    sites: vec![site_id(&store, &code).await?],
+                    records: Vec::new(),
+                },
+                None => otkeep_core::access::Scope::All,
+            };
+            let findings = store.check_model(&scope).await?;
+            for (rule, title) in otkeep_core::model::RULES {
+                let mine: Vec<_> = findings.iter().filter(|f| f.rule == *rule).collect();
+                println!("{title}: {}", mine.len());
+                for f in &mine {
+                    println!("  - {}", f.message);
+                }
+                if let Some(f) = mine.first() {
+                    println!("    fix: {}", f.fix);
+                }
+            }
+            println!(
+                "{} finding{}",
+                findings.len(),
+                if findings.len() == 1 { "" } else { "s" }
+            );
+            Ok(if findings.is_empty() { 0 } else { 1 })
         }
         Command::Catalog { command } => {
             let store = cli.db.open().await?;

@@ -262,3 +262,34 @@ fn catalog_text_is_imported_from_a_licensed_copy() {
     assert!(otkeep(&dir, &["verify-audit"]).status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_reports_the_model_rules() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "40"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = otkeep(&dir, &["check"]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    for title in [
+        "Assets in no zone",
+        "Zones with no conduit",
+        "Assets outside their zone's subnets",
+    ] {
+        assert!(out.contains(title), "{out}");
+    }
+    // The demo draws each zone's addresses from its declared subnets.
+    assert!(
+        out.contains("Assets outside their zone's subnets: 0"),
+        "{out}"
+    );
+    let findings = out.lines().last().unwrap_or_default().to_string();
+    assert_eq!(
+        o.status.code(),
+        Some(if findings.starts_with("0 ") { 0 } else { 1 }),
+        "{out}"
+    );
+    let o = otkeep(&dir, &["check", "--site", "NOPE"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

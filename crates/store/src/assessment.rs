@@ -93,6 +93,44 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The model rules' findings for the records within `scope` (see `otkeep_core::model`).
+    pub async fn check_model(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<otkeep_core::model::Finding>, StoreError> {
+        use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, ZONE_KIND};
+        let q = crate::ListQuery {
+            scope: scope.clone(),
+            ..crate::ListQuery::default()
+        };
+        let zones = self.list_all(&ZONE_KIND, &q).await?;
+        let conduits = self.list_all(&CONDUIT_KIND, &q).await?;
+        let assets = self.list_all(&ASSET_KIND, &q).await?;
+        let own: std::collections::HashSet<i64> = zones.iter().map(|z| z.id).collect();
+        // Cross-site conduits end in zones of other sites, which the checks need to see.
+        let mut zones = zones;
+        for c in &conduits {
+            for f in ["zone_a_id", "zone_b_id"] {
+                if let Some(z) = c.get(f).as_int()
+                    && !zones.iter().any(|r| r.id == z)
+                    && let Some(r) = self.get(&ZONE_KIND, z).await?
+                {
+                    zones.push(r);
+                }
+            }
+        }
+        let statuses = self.assessment_statuses(scope, true).await?;
+        let mut findings = otkeep_core::model::check_model(&zones, &conduits, &assets, &statuses);
+        // Zones fetched only as the far end of a cross-site conduit are not judged here.
+        findings.retain(|f| {
+            !matches!(f.rule, "zone_without_sl_t" | "zone_without_conduit")
+                || f.records.iter().all(|(_, id, _)| own.contains(id))
+        });
+        Ok(findings)
+    }
+}
+
 impl WriteTx<'_> {
     /// Stores catalog entries from a customer's licensed copy (text and corrected levels),
     /// replacing earlier imports of the same requirements. One audit event records what

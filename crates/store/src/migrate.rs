@@ -39,6 +39,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 4,
+        name: "asset capability SL (SL-C); zone subnets",
+        common: include_str!("migrations/0004_sl_c.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -192,6 +192,35 @@ pub(crate) fn decode(kind: &'static KindDef, row: &AnyRow) -> Result<Record, sql
 }
 
 impl Store {
+    /// Every record matching `q` (all pages of at most [`MAX_PER_PAGE`]); for reports and
+    /// checks that need the whole set.
+    pub async fn list_all(
+        &self,
+        kind: &'static KindDef,
+        q: &ListQuery,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self
+                .list(
+                    kind,
+                    &ListQuery {
+                        page,
+                        per_page: MAX_PER_PAGE,
+                        ..q.clone()
+                    },
+                )
+                .await?;
+            let pages = p.pages();
+            out.extend(p.records);
+            if page >= pages {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
     /// One record by id.
     pub async fn get(&self, kind: &'static KindDef, id: i64) -> Result<Option<Record>, StoreError> {
         let mut conn = self.pool.acquire().await?;

@@ -14,17 +14,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use otkeep_core::access::{Capability, Scope};
 use otkeep_core::catalog::{Catalog, Requirement, Target};
-use otkeep_core::gap::{Gap, Rollup, STATUSES, Status, assess};
-use otkeep_core::kinds::{ASSESSMENT_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
+use otkeep_core::gap::{Gap, Rollup, STATUSES, Status, assess, capability_shortfalls};
+use otkeep_core::kinds::{ASSESSMENT_KIND, ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::sl::FOUNDATIONAL_REQUIREMENTS;
 use otkeep_core::value::values_from_text;
 use otkeep_core::{KindDef, Record, SlVector, Value};
-use otkeep_store::read::MAX_PER_PAGE;
 use otkeep_store::{ListQuery, StatusMap, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
-/// Every record of `kind` matching `filters` within `scope` (all pages).
-async fn all(
+/// Every record of `kind` matching `filters` within `scope`.
+pub(crate) async fn all(
     state: &AppState,
     kind: &'static KindDef,
     scope: Scope,
@@ -32,26 +31,12 @@ async fn all(
 ) -> Result<Vec<Record>, StoreError> {
     let mut q = ListQuery {
         scope,
-        per_page: MAX_PER_PAGE,
         ..ListQuery::default()
     };
     for (f, v) in filters {
         q.filters.insert(f, Value::Int(*v));
     }
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let p = state
-            .store
-            .list(kind, &ListQuery { page, ..q.clone() })
-            .await?;
-        let pages = p.pages();
-        out.extend(p.records);
-        if page >= pages {
-            return Ok(out);
-        }
-        page += 1;
-    }
+    state.store.list_all(kind, &q).await
 }
 
 fn sl_t(record: &Record) -> SlVector {
@@ -299,6 +284,10 @@ pub struct RequirementsPage {
     can_write: bool,
     error: Option<String>,
     saved: bool,
+    /// Components of the zone whose SL-C stays below its SL-T: (href, name, which FRs).
+    shortfalls: Vec<(String, String, String)>,
+    /// Components of the zone with no SL-C recorded.
+    without_sl_c: usize,
 }
 
 /// The assessments of one zone or conduit, by requirement.
@@ -416,7 +405,32 @@ async fn requirements_page(
         })
         .collect();
     let fr_gap = &gap.by_fr[usize::from(fr - 1)];
+    let mut shortfalls = Vec::new();
+    let mut without_sl_c = 0;
+    if target == Target::Zone {
+        let scope = Scope::Limited {
+            sites: record.site_id().into_iter().collect(),
+            records: Vec::new(),
+        };
+        for a in all(state, &ASSET_KIND, scope, &[("zone_id", record.id)]).await? {
+            let Value::Sl(c) = a.get("sl_c") else {
+                without_sl_c += 1;
+                continue;
+            };
+            let short = capability_shortfalls(&sl_t(&record), c);
+            if !short.is_empty() {
+                let which = short
+                    .iter()
+                    .map(|s| format!("FR{} (SL-C {} < SL-T {})", s.fr, s.capability, s.target))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                shortfalls.push((format!("/assets/{}", a.id), a.title(), which));
+            }
+        }
+    }
     Ok(RequirementsPage {
+        shortfalls,
+        without_sl_c,
         nav: Nav::new("gap", p),
         kind: record.kind,
         site_href: record

@@ -8,6 +8,7 @@
 //! - [`auth`]: authentication (sessions, API tokens), CSRF, security headers, the gate.
 //! - [`account`], [`admin`]: sign-in, one's own account and tokens, account administration.
 //! - [`sign`]: electronic signatures of records.
+//! - [`model`]: the model health page (model rules' findings).
 //! - [`gap`]: IEC 62443 gap analysis pages and the bulk assessment of a zone's requirements.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
@@ -17,6 +18,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod gap;
+pub mod model;
 pub mod openapi;
 pub mod routes;
 pub mod sign;

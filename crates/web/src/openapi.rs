@@ -34,6 +34,9 @@ fn field_schema(f: &Field) -> Value {
         FieldType::IpList => {
             json!({"type": "string", "description": "comma-separated IP addresses"})
         }
+        FieldType::SubnetList => {
+            json!({"type": "string", "description": "comma-separated IP networks (CIDR)"})
+        }
         FieldType::MacList => {
             json!({"type": "string", "description": "comma-separated MAC addresses"})
         }

@@ -5,7 +5,7 @@
 //! matrix test, which must know the expected answer for every route and role.
 
 use crate::auth::{self, Gate};
-use crate::{AppState, account, admin, api, gap, openapi, sign, ui};
+use crate::{AppState, account, admin, api, gap, model, openapi, sign, ui};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -140,6 +140,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/audit", Can(Audit), get(ui::audit_trail)),
         // IEC 62443 gap analysis.
         route(M::GET, "/gap", Can(Read), get(gap::organization)),
+        route(M::GET, "/model", Can(Read), get(model::page)),
         route(M::GET, "/gap/{plural}/{id}", Can(Read), get(gap::page)),
         route(M::POST, "/gap/{plural}/{id}", Can(Write), post(gap::save)),
         route(

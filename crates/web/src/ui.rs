@@ -169,6 +169,11 @@ impl Nav {
                 label: "Gap analysis",
                 active: active == "gap",
             });
+            overview.push(NavItem {
+                href: "/model".into(),
+                label: "Model health",
+                active: active == "model",
+            });
         }
         if p.access.has(Capability::Audit) {
             overview.push(NavItem {
@@ -764,6 +769,7 @@ struct DetailPage {
     fields: Vec<DetailField>,
     related: Vec<RelatedList>,
     sl: Vec<SlCell>,
+    sl_label: &'static str,
     signatures: Vec<crate::sign::SignatureView>,
     can_sign: bool,
     created: String,
@@ -801,15 +807,14 @@ async fn detail_page(
             cell: view::cell(f, record.get(f.name), &titles),
         })
         .collect();
-    let sl = kind
-        .fields
-        .iter()
-        .find(|f| f.ty == FieldType::SlVector)
+    let sl_field = kind.fields.iter().find(|f| f.ty == FieldType::SlVector);
+    let sl = sl_field
         .and_then(|f| match record.get(f.name) {
             otkeep_core::Value::Sl(v) => Some(view::sl_cells(v.levels())),
             _ => None,
         })
         .unwrap_or_default();
+    let sl_label = sl_field.map_or("", |f| f.label);
     // Records of other kinds that refer to this one (a zone's assets and conduits, …).
     let mut related = Vec::new();
     for (other, field) in otkeep_core::kinds::referrers(kind.name) {
@@ -864,6 +869,7 @@ async fn detail_page(
         fields,
         related,
         sl,
+        sl_label,
         can_write: p.access.may(Capability::Write, site),
         error,
         notice,

@@ -290,6 +290,7 @@ pub fn form_inputs(
                 FieldType::Int { .. }
                 | FieldType::TimeZone
                 | FieldType::IpList
+                | FieldType::SubnetList
                 | FieldType::MacList => {}
             }
             input

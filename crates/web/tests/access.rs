@@ -161,7 +161,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         (_, p) if p.starts_with("/admin/") => who == Admin,
         ("GET", "/") => signed_in,
         ("GET", "/audit" | "/api/v1/audit") => any(&[Admin, Owner, Auditor]),
-        ("GET", "/gap") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("GET", "/gap" | "/model") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("GET", "/gap/{plural}/{id}") => {
             matches!(plural, Some("sites" | "zones" | "conduits"))
                 && any(&[Admin, Owner, Engineer, Operator, Auditor])

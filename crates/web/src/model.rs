@@ -1,0 +1,106 @@
+//! The model health page (`/model`): the model rules' findings for the sites one may read,
+//! grouped by rule, each naming its records and how to fix it. `otkeep check` prints the same.
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::ui::{Nav, UiError, render};
+use crate::view::SelectOption;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use otkeep_core::access::Scope;
+use otkeep_core::kinds::{SITE_KIND, ZONE_KIND};
+use otkeep_core::model::RULES;
+use otkeep_store::ListQuery;
+
+struct Group {
+    title: &'static str,
+    fix: &'static str,
+    /// (message, [(href, title)]).
+    findings: Vec<(String, Vec<(String, String)>)>,
+}
+
+#[derive(Template)]
+#[template(path = "model.html")]
+struct ModelPage {
+    nav: Nav,
+    sites: Vec<SelectOption>,
+    groups: Vec<Group>,
+    findings_total: usize,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ModelParams {
+    site_id: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<ModelParams>,
+) -> Result<Response, UiError> {
+    let readable = p.read_scope(&ZONE_KIND)?;
+    let chosen = params
+        .site_id
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let scope = match chosen {
+        Some(s) if readable.covers_site(Some(s)) => Scope::Limited {
+            sites: vec![s],
+            records: Vec::new(),
+        },
+        Some(_) => Scope::nothing(),
+        None => readable,
+    };
+    let findings = state.store.check_model(&scope).await?;
+    let sites = state
+        .store
+        .list_all(
+            &SITE_KIND,
+            &ListQuery {
+                scope: p.access.read_scope(&SITE_KIND),
+                ..ListQuery::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(|s| SelectOption {
+            selected: Some(s.id) == chosen,
+            value: s.id.to_string(),
+            label: s.title(),
+            group: String::new(),
+        })
+        .collect();
+    let groups = RULES
+        .iter()
+        .map(|(rule, title)| {
+            let mine: Vec<_> = findings.iter().filter(|f| f.rule == *rule).collect();
+            Group {
+                title,
+                fix: mine.first().map_or("", |f| f.fix),
+                findings: mine
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.message.clone(),
+                            f.records
+                                .iter()
+                                .map(|(plural, id, t)| (format!("/{plural}/{id}"), t.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &ModelPage {
+            nav: Nav::new("model", &p),
+            sites,
+            groups,
+            findings_total: findings.len(),
+        },
+    ))
+}
