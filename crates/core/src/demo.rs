@@ -1928,7 +1928,7 @@ fn cidr_cover(lo: usize, hi: usize) -> Vec<(usize, u8)> {
     while start <= hi {
         // The largest power-of-two block aligned at `start` that stays within `hi`.
         let mut size = 1;
-        while start % (size * 2) == 0 && start + size * 2 - 1 <= hi {
+        while start.is_multiple_of(size * 2) && start + size * 2 - 1 <= hi {
             size *= 2;
         }
         out.push((start, 24 - size.trailing_zeros() as u8));
