@@ -75,6 +75,17 @@ impl Status {
     }
 }
 
+/// The status that counts, given the assessed one and whether an approved compensating
+/// countermeasure (not past review) covers the requirement: a valid countermeasure meets an
+/// unmet requirement; "compensated" without one is not met.
+pub fn effective_status(assessed: Status, covered: bool) -> Status {
+    match (assessed, covered) {
+        (s, true) if !s.is_met() => Status::Compensated,
+        (Status::Compensated, false) => Status::NotImplemented,
+        (s, _) => s,
+    }
+}
+
 /// The gap of one FR.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrGap {
@@ -298,6 +309,24 @@ mod tests {
             ]
         );
         assert!(capability_shortfalls(&c, &c).is_empty());
+    }
+
+    #[test]
+    fn countermeasures_count_only_when_valid() {
+        assert_eq!(effective_status(Status::Planned, true), Status::Compensated);
+        assert_eq!(
+            effective_status(Status::NotAssessed, true),
+            Status::Compensated
+        );
+        assert_eq!(
+            effective_status(Status::Compensated, false),
+            Status::NotImplemented
+        );
+        assert_eq!(
+            effective_status(Status::Implemented, true),
+            Status::Implemented
+        );
+        assert_eq!(effective_status(Status::Partial, false), Status::Partial);
     }
 
     #[test]

@@ -404,12 +404,100 @@ fn check_assessment(values: &Values) -> Vec<FieldError> {
     errors
 }
 
+pub const RESIDUAL_RISK: &[Choice] = &[c("low", "Low"), c("medium", "Medium"), c("high", "High")];
+
+pub static COUNTERMEASURE_KIND: KindDef = KindDef {
+    name: "countermeasure",
+    plural: "countermeasures",
+    label: "Compensating countermeasure",
+    label_plural: "Compensating countermeasures",
+    group: "IEC 62443",
+    about: "A measure that meets requirements a zone cannot meet directly. It counts only once signed as approved, and only until its review date.",
+    table: "countermeasure",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("zone_id", "Zone", T::Ref("zone"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("asset_id", "Asset", T::Ref("asset"))
+            .help("The component it compensates for, when it is about one component.")
+            .filter()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("requirements", "Requirements covered", T::Text { max: 500 })
+            .required()
+            .help("IEC 62443-3-3 identifiers, comma-separated, e.g. 'SR 1.1 RE 2, SR 1.13'.")
+            .list()
+            .search(),
+        Field::new("reasoning", "Reasoning", T::LongText)
+            .required()
+            .help("How the measure achieves what the requirements ask, and why they cannot be met directly.")
+            .search(),
+        Field::new("residual_risk", "Residual risk", T::Choice(RESIDUAL_RISK))
+            .required()
+            .filter()
+            .list(),
+        OWNER,
+        Field::new("review_date", "Review by", T::Date)
+            .required()
+            .help("After this date the measure no longer counts until it is reviewed and approved again.")
+            .sort()
+            .list(),
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: check_countermeasure,
+};
+
+/// The requirement ids a countermeasure names (as written; see [`check_countermeasure`]).
+pub fn covered_requirements(values: &Values) -> Vec<String> {
+    values
+        .get("requirements")
+        .map(Value::to_text)
+        .unwrap_or_default()
+        .split([',', ';', '\n'])
+        .map(|s| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn check_countermeasure(values: &Values) -> Vec<FieldError> {
+    let catalog = crate::catalog::Catalog::iec62443_3_3();
+    let unknown: Vec<String> = covered_requirements(values)
+        .into_iter()
+        .filter(|r| catalog.get(r).is_none())
+        .collect();
+    if unknown.is_empty() {
+        Vec::new()
+    } else {
+        vec![FieldError::new(
+            "requirements",
+            format!(
+                "not IEC 62443-3-3 requirements: {} (write e.g. SR 1.1, SR 5.2 RE 1)",
+                unknown.join(", ")
+            ),
+        )]
+    }
+}
+
 pub static KINDS: &[&KindDef] = &[
     &SITE_KIND,
     &ZONE_KIND,
     &CONDUIT_KIND,
     &ASSET_KIND,
     &ASSESSMENT_KIND,
+    &COUNTERMEASURE_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

@@ -23,6 +23,40 @@ pub struct CatalogEntry {
 /// Statuses per zone (or conduit): id → requirement → status.
 pub type StatusMap = HashMap<i64, HashMap<String, Status>>;
 
+/// Where a compensating countermeasure stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// Signed as approved for its current content, and not past its review date.
+    Approved { by: String, at: String },
+    /// Approved, but its review date has passed.
+    PastReview { by: String },
+    /// Signed as rejected for its current content.
+    Rejected { by: String },
+    /// Changed since it was approved: needs approval again.
+    Stale,
+    /// Never signed.
+    Awaiting,
+}
+
+/// A countermeasure with its approval state and the requirements it names.
+#[derive(Debug, Clone)]
+pub struct Countermeasure {
+    pub record: otkeep_core::Record,
+    pub approval: Approval,
+    pub requirements: Vec<String>,
+}
+
+impl Countermeasure {
+    /// Whether it counts: approved for its content and not past review.
+    pub fn valid(&self) -> bool {
+        matches!(self.approval, Approval::Approved { .. })
+    }
+
+    pub fn zone(&self) -> Option<i64> {
+        self.record.get("zone_id").as_int()
+    }
+}
+
 impl Store {
     /// The 3-3 catalog with imported level corrections applied.
     pub async fn catalog(&self) -> Result<Catalog, StoreError> {
@@ -94,6 +128,55 @@ impl Store {
 }
 
 impl Store {
+    /// The compensating countermeasures of the sites in `scope`, with their approval state
+    /// (from e-signatures with meaning "approved" or "rejected" that match the current
+    /// content; the latest decides) as of `today` (`YYYY-MM-DD`).
+    pub async fn countermeasures(
+        &self,
+        scope: &Scope,
+        today: &str,
+    ) -> Result<Vec<Countermeasure>, StoreError> {
+        use otkeep_core::kinds::{COUNTERMEASURE_KIND, covered_requirements};
+        let records = self
+            .list_all(
+                &COUNTERMEASURE_KIND,
+                &crate::ListQuery {
+                    scope: scope.clone(),
+                    ..crate::ListQuery::default()
+                },
+            )
+            .await?;
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            let signatures = self.signatures("countermeasure", record.id).await?;
+            let hash = crate::identity::content_hash(&record);
+            let decision = signatures.iter().rev().find(|s| {
+                s.content_hash == hash && (s.meaning == "approved" || s.meaning == "rejected")
+            });
+            let review = record.get("review_date").to_text();
+            let approval = match decision {
+                Some(s) if s.meaning == "rejected" => Approval::Rejected {
+                    by: s.signer_name.clone(),
+                },
+                Some(s) if review.as_str() < today => Approval::PastReview {
+                    by: s.signer_name.clone(),
+                },
+                Some(s) => Approval::Approved {
+                    by: s.signer_name.clone(),
+                    at: s.signed_at.clone(),
+                },
+                None if signatures.iter().any(|s| s.meaning == "approved") => Approval::Stale,
+                None => Approval::Awaiting,
+            };
+            out.push(Countermeasure {
+                requirements: covered_requirements(&record.values),
+                record,
+                approval,
+            });
+        }
+        Ok(out)
+    }
+
     /// The model rules' findings for the records within `scope` (see `otkeep_core::model`).
     pub async fn check_model(
         &self,

@@ -46,6 +46,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 5,
+        name: "compensating countermeasures",
+        common: include_str!("migrations/0005_countermeasure.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -14,13 +14,15 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use otkeep_core::access::{Capability, Scope};
 use otkeep_core::catalog::{Catalog, Requirement, Target};
-use otkeep_core::gap::{Gap, Rollup, STATUSES, Status, assess, capability_shortfalls};
+use otkeep_core::gap::{
+    Gap, Rollup, STATUSES, Status, assess, capability_shortfalls, effective_status,
+};
 use otkeep_core::kinds::{ASSESSMENT_KIND, ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::sl::FOUNDATIONAL_REQUIREMENTS;
 use otkeep_core::value::values_from_text;
 use otkeep_core::{KindDef, Record, SlVector, Value};
-use otkeep_store::{ListQuery, StatusMap, StoreError};
-use std::collections::{BTreeMap, HashMap};
+use otkeep_store::{Approval, Countermeasure, ListQuery, StatusMap, StoreError};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Every record of `kind` matching `filters` within `scope`.
 pub(crate) async fn all(
@@ -46,12 +48,52 @@ fn sl_t(record: &Record) -> SlVector {
     }
 }
 
-fn gap_of(catalog: &Catalog, record: &Record, target: Target, statuses: &StatusMap) -> Gap {
-    let own = statuses.get(&record.id);
+/// Requirements met by valid compensating countermeasures, per zone.
+type Coverage = HashMap<i64, HashSet<String>>;
+
+fn today() -> String {
+    jiff::Zoned::now().date().to_string()
+}
+
+/// The countermeasures of `scope` and what their valid ones cover.
+async fn coverage(
+    state: &AppState,
+    scope: &Scope,
+) -> Result<(Vec<Countermeasure>, Coverage), StoreError> {
+    let all = state.store.countermeasures(scope, &today()).await?;
+    let mut cover: Coverage = HashMap::new();
+    for c in all.iter().filter(|c| c.valid()) {
+        if let Some(zone) = c.zone() {
+            cover
+                .entry(zone)
+                .or_default()
+                .extend(c.requirements.iter().cloned());
+        }
+    }
+    Ok((all, cover))
+}
+
+/// The status that counts for requirement `id` of `record`.
+fn status_of(record: &Record, id: &str, statuses: &StatusMap, cover: &Coverage) -> Status {
+    let assessed = statuses
+        .get(&record.id)
+        .and_then(|m| m.get(id))
+        .copied()
+        .unwrap_or(Status::NotAssessed);
+    let covered =
+        record.kind.name == "zone" && cover.get(&record.id).is_some_and(|c| c.contains(id));
+    effective_status(assessed, covered)
+}
+
+fn gap_of(
+    catalog: &Catalog,
+    record: &Record,
+    target: Target,
+    statuses: &StatusMap,
+    cover: &Coverage,
+) -> Gap {
     assess(catalog, &sl_t(record), target, &|r: &Requirement| {
-        own.and_then(|m| m.get(&r.id))
-            .copied()
-            .unwrap_or(Status::NotAssessed)
+        status_of(record, &r.id, statuses, cover)
     })
 }
 
@@ -125,10 +167,11 @@ pub async fn organization(
     let sites = all(&state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
     let zones = all(&state, &ZONE_KIND, scope.clone(), &[]).await?;
     let statuses = state.store.assessment_statuses(&scope, false).await?;
+    let (_, cover) = coverage(&state, &scope).await?;
     let mut per_site: BTreeMap<i64, Rollup> = BTreeMap::new();
     let mut total = Rollup::default();
     for z in &zones {
-        let g = gap_of(&catalog, z, Target::Zone, &statuses);
+        let g = gap_of(&catalog, z, Target::Zone, &statuses, &cover);
         if let Some(site) = z.site_id() {
             per_site.entry(site).or_default().add(&g);
         }
@@ -196,12 +239,13 @@ async fn site_page(state: &AppState, p: &Principal, id: i64) -> Result<Response,
         records: Vec::new(),
     };
     let catalog = state.store.catalog().await?;
+    let (_, cover) = coverage(state, &scope).await?;
     let mut total = Rollup::default();
     let mut section = |records: &[Record], target: Target, statuses: &StatusMap, plural: &str| {
         records
             .iter()
             .map(|r| {
-                let g = gap_of(&catalog, r, target, statuses);
+                let g = gap_of(&catalog, r, target, statuses, &cover);
                 if target == Target::Zone {
                     total.add(&g);
                 }
@@ -254,7 +298,18 @@ pub struct ReqRow {
     pub version: i64,
     pub record_href: String,
     pub met: bool,
+    /// How a countermeasure changes what counts, if it does.
+    pub note: String,
     pub errors: Vec<String>,
+}
+
+pub struct CountermeasureRow {
+    pub href: String,
+    pub name: String,
+    pub requirements: String,
+    pub review: String,
+    pub state: String,
+    pub valid: bool,
 }
 
 pub struct FrTab {
@@ -288,6 +343,7 @@ pub struct RequirementsPage {
     shortfalls: Vec<(String, String, String)>,
     /// Components of the zone with no SL-C recorded.
     without_sl_c: usize,
+    countermeasures: Vec<CountermeasureRow>,
 }
 
 /// The assessments of one zone or conduit, by requirement.
@@ -342,8 +398,34 @@ async fn requirements_page(
             .collect(),
     ))
     .collect();
-    let gap = gap_of(&catalog, &record, target, &statuses);
+    let scope = Scope::Limited {
+        sites: record.site_id().into_iter().collect(),
+        records: Vec::new(),
+    };
+    let (countermeasures, cover) = coverage(state, &scope).await?;
+    let gap = gap_of(&catalog, &record, target, &statuses, &cover);
     let cells = fr_cells(gap.sl_a, gap.sl_t, &gap.by_fr);
+    let mine: Vec<&Countermeasure> = countermeasures
+        .iter()
+        .filter(|c| target == Target::Zone && c.zone() == Some(record.id))
+        .collect();
+    let countermeasure_rows = mine
+        .iter()
+        .map(|c| CountermeasureRow {
+            href: format!("/countermeasures/{}", c.record.id),
+            name: c.record.title(),
+            requirements: c.requirements.join(", "),
+            review: c.record.get("review_date").to_text(),
+            state: match &c.approval {
+                Approval::Approved { by, .. } => format!("approved by {by}"),
+                Approval::PastReview { by } => format!("past its review date (approved by {by})"),
+                Approval::Rejected { by } => format!("rejected by {by}"),
+                Approval::Stale => "changed since approval: approve again".to_string(),
+                Approval::Awaiting => "awaiting approval (sign it as approved)".to_string(),
+            },
+            valid: c.valid(),
+        })
+        .collect();
     // Default tab: the first FR with something open, else FR1.
     let fr = if (1..=7).contains(&fr) {
         fr
@@ -384,12 +466,24 @@ async fn requirements_page(
                 s if s.is_empty() => "not_assessed".to_string(),
                 s => s,
             };
+            let counts = status_of(&record, &r.id, &statuses, &cover);
+            let assessed = Status::from_key(&status).unwrap_or(Status::NotAssessed);
+            let note = match (assessed, counts) {
+                (a, Status::Compensated) if a != Status::Compensated => {
+                    "met by an approved compensating countermeasure".to_string()
+                }
+                (Status::Compensated, c) if c != Status::Compensated => {
+                    "no approved, current countermeasure covers this: not met".to_string()
+                }
+                _ => String::new(),
+            };
             ReqRow {
+                note,
                 id: r.id.clone(),
                 title: r.title.clone(),
                 level: r.level,
                 text: texts.get(&r.id).cloned().unwrap_or_default(),
-                met: Status::from_key(&status).is_some_and(Status::is_met),
+                met: counts.is_met(),
                 status,
                 target_date: value("target_date"),
                 owner: value("owner"),
@@ -429,6 +523,7 @@ async fn requirements_page(
         }
     }
     Ok(RequirementsPage {
+        countermeasures: countermeasure_rows,
         shortfalls,
         without_sl_c,
         nav: Nav::new("gap", p),
@@ -613,6 +708,7 @@ pub async fn site_csv(
         records: Vec::new(),
     };
     let catalog = state.store.catalog().await?;
+    let (_, cover) = coverage(&state, &scope).await?;
     let assessments = all(&state, &ASSESSMENT_KIND, scope.clone(), &[]).await?;
     let mut by_target: HashMap<(&str, i64), HashMap<String, &Record>> = HashMap::new();
     for a in &assessments {
@@ -637,6 +733,10 @@ pub async fn site_csv(
                     s if s.is_empty() => "not_assessed".to_string(),
                     s => s,
                 };
+                let assessed = Status::from_key(&status).unwrap_or(Status::NotAssessed);
+                let covered =
+                    kind.name == "zone" && cover.get(&z.id).is_some_and(|c| c.contains(&r.id));
+                let counts = effective_status(assessed, covered);
                 rows.push(vec![
                     kind.label.to_string(),
                     z.title(),
@@ -645,6 +745,7 @@ pub async fn site_csv(
                     r.level.to_string(),
                     r.title.clone(),
                     status,
+                    if counts.is_met() { "met" } else { "open" }.to_string(),
                     text("target_date"),
                     text("owner"),
                     text("notes"),
@@ -664,6 +765,7 @@ pub async fn site_csv(
         "Level",
         "Title",
         "Status",
+        "Counts as",
         "Target date",
         "Owner",
         "Notes",

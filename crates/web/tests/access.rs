@@ -33,6 +33,7 @@ struct Plant {
     asset_a: i64,
     asset_b: i64,
     assessment_a: i64,
+    countermeasure_a: i64,
 }
 
 async fn created(c: &TestClient, uri: &str, body: Value) -> i64 {
@@ -98,7 +99,15 @@ async fn plant(store: Arc<Store>) -> Plant {
         json!({"site_id": site_a, "zone_id": zones[0], "requirement": "SR 1.1", "status": "implemented"}),
     )
     .await;
+    let countermeasure_a = created(
+        &admin,
+        "/api/v1/countermeasures",
+        json!({"site_id": site_a, "name": "Jump host MFA", "zone_id": zones[0], "requirements": "SR 1.1 RE 2",
+               "reasoning": "MFA at the jump host", "residual_risk": "low", "owner": "o", "review_date": "2030-01-01"}),
+    )
+    .await;
     Plant {
+        countermeasure_a,
         assessment_a,
         admin,
         site_a,
@@ -263,6 +272,7 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
         "zones" => p.zone_a,
         "conduits" => p.conduit_a,
         "assessments" => p.assessment_a,
+        "countermeasures" => p.countermeasure_a,
         "assets" => p.asset_a,
         other => panic!("no fixture for /{other}: add one to plant()"),
     };

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 otkeep_store::on_both_backends!(
+    countermeasures_count_only_while_approved_and_current,
     a_zone_is_assessed_fr_by_fr_and_its_sl_a_follows,
     invalid_rows_save_nothing_and_say_why,
     site_and_organization_roll_up_and_export,
@@ -365,4 +366,134 @@ async fn readers_see_without_editing_and_other_sites_see_nothing(store: Arc<Stor
     let org = eng.get("/gap").await.body;
     assert!(!org.contains("Pharma one") && !org.contains("PH1"));
     assert_eq!(assessments(&f.admin).await, 0);
+}
+
+async fn fr1_cell(c: &TestClient, zone: i64) -> String {
+    let page = c.get(&format!("/gap/zones/{zone}?fr=1")).await.body;
+    let start = page.find("FR1 <span class=\"fr-sl\">").expect("FR1 tab") + 24;
+    page[start..start + 3].to_string()
+}
+
+async fn countermeasures_count_only_while_approved_and_current(store: Arc<Store>) {
+    let f = fixture(store.clone()).await;
+    let uri = format!("/gap/zones/{}", f.zone);
+    // FR1 implemented except SR 1.1 RE 1, which is claimed "compensated".
+    let mut form = fr_form(1, f.sl_t, "implemented");
+    for (k, v) in form.iter_mut() {
+        if k == "status.SR 1.1 RE 1" {
+            *v = "compensated".into();
+        }
+    }
+    assert_eq!(
+        post(&f.admin, &uri, &form).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        fr1_cell(&f.admin, f.zone).await,
+        "1/2",
+        "claimed, not backed: not met"
+    );
+    let page = f.admin.get(&format!("{uri}?fr=1")).await.body;
+    assert!(page.contains("no approved, current countermeasure covers this"));
+
+    let a = f
+        .admin
+        .json(
+            "POST",
+            "/api/v1/countermeasures",
+            json!({"site_id": f.site, "name": "Unique accounts via jump host", "zone_id": f.zone,
+                   "requirements": "sr 1.1 re 1", "reasoning": "Every engineer signs in at the jump host with a personal account.",
+                   "residual_risk": "low", "owner": "OT lead", "review_date": "2030-06-30"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let cm = a.json();
+    let id = cm["id"].as_i64().unwrap();
+    assert_eq!(fr1_cell(&f.admin, f.zone).await, "1/2", "awaiting approval");
+    assert!(
+        f.admin
+            .get(&format!("{uri}?fr=1"))
+            .await
+            .body
+            .contains("awaiting approval")
+    );
+    let sign = |version: i64| json!({"meaning": "approved", "password": otkeep_store::testing::TEST_PASSWORD, "version": version});
+    let a = f
+        .admin
+        .json(
+            "POST",
+            &format!("/api/v1/countermeasures/{id}/signatures"),
+            sign(1),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(fr1_cell(&f.admin, f.zone).await, "2/2", "approved: met");
+    // An edit after approval makes it stale until approved again.
+    let mut changed = cm.clone();
+    changed["reasoning"] = json!("Changed wording.");
+    assert_eq!(
+        f.admin
+            .json(
+                "PUT",
+                &format!("/api/v1/countermeasures/{id}"),
+                changed.clone()
+            )
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(fr1_cell(&f.admin, f.zone).await, "1/2");
+    assert!(
+        f.admin
+            .get(&format!("{uri}?fr=1"))
+            .await
+            .body
+            .contains("changed since approval")
+    );
+    f.admin
+        .json(
+            "POST",
+            &format!("/api/v1/countermeasures/{id}/signatures"),
+            sign(2),
+        )
+        .await;
+    assert_eq!(fr1_cell(&f.admin, f.zone).await, "2/2");
+    // Past its review date it no longer counts (the date moves, so it is re-approved first).
+    let mut past = changed;
+    past["version"] = json!(2);
+    past["review_date"] = json!("2020-01-01");
+    assert_eq!(
+        f.admin
+            .json("PUT", &format!("/api/v1/countermeasures/{id}"), past)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    f.admin
+        .json(
+            "POST",
+            &format!("/api/v1/countermeasures/{id}/signatures"),
+            sign(3),
+        )
+        .await;
+    assert_eq!(fr1_cell(&f.admin, f.zone).await, "1/2", "past review");
+    assert!(
+        f.admin
+            .get(&format!("{uri}?fr=1"))
+            .await
+            .body
+            .contains("past its review date")
+    );
+    // Unknown requirement ids are refused with the field named.
+    let a = f
+        .admin
+        .json(
+            "POST",
+            "/api/v1/countermeasures",
+            json!({"site_id": f.site, "name": "Bad", "zone_id": f.zone, "requirements": "SR 42",
+                   "reasoning": "x", "residual_risk": "low", "owner": "o", "review_date": "2030-01-01"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.json()["error"]["field"], "requirements");
 }
