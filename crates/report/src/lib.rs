@@ -1,4 +1,5 @@
-//! Documents rendered by otkeep. For now: CSV exports of any kind of record.
+//! Documents rendered by otkeep: CSV exports of any kind of record and of report tables, and
+//! the zone and conduit diagram of a site as SVG ([`diagram`]).
 //!
 //! [`write_csv`] writes a list of records as a CSV file that spreadsheet programs open directly:
 //! UTF-8 with a byte order mark (so Excel detects the encoding), comma-separated, CRLF line ends
@@ -16,6 +17,8 @@
 //! Cells that a spreadsheet would evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return) get a leading `'` (`otkeep_core::value::formula_guarded`), so opening an
 //! export cannot run a formula planted in a record; the CSV import removes it again.
+
+pub mod diagram;
 
 use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::value::formula_guarded;

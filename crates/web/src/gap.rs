@@ -793,3 +793,79 @@ pub async fn site_csv(
     )
         .into_response())
 }
+
+/// The zone and conduit diagram of a site (SVG), zones coloured by their gap.
+pub async fn site_diagram(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+) -> Result<Response, UiError> {
+    use otkeep_report::diagram::{DiagramConduit, DiagramZone};
+    if plural != "sites" {
+        return Err(UiError::NotFound(format!(
+            "There is no diagram for '{plural}'."
+        )));
+    }
+    let site = load(&state, &p, &SITE_KIND, id).await?;
+    let scope = Scope::Limited {
+        sites: vec![id],
+        records: Vec::new(),
+    };
+    let catalog = state.store.catalog().await?;
+    let statuses = state.store.assessment_statuses(&scope, false).await?;
+    let (_, cover) = coverage(&state, &scope).await?;
+    let zones: Vec<DiagramZone> = all(&state, &ZONE_KIND, scope.clone(), &[])
+        .await?
+        .iter()
+        .map(|z| {
+            let g = gap_of(&catalog, z, Target::Zone, &statuses, &cover);
+            DiagramZone {
+                id: z.id,
+                name: z.title(),
+                level: z.get("purdue_level").to_text(),
+                sl_t: g.sl_t,
+                sl_a: g.sl_a,
+                in_force: g.in_force(),
+                open: g.open(),
+            }
+        })
+        .collect();
+    let conduits: Vec<DiagramConduit> = all(&state, &CONDUIT_KIND, scope, &[])
+        .await?
+        .iter()
+        .filter_map(|c| {
+            let protocols = match c.get("channels") {
+                Value::Channels(list) => list
+                    .iter()
+                    .map(|ch| ch.protocol.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => String::new(),
+            };
+            Some(DiagramConduit {
+                a: c.get("zone_a_id").as_int()?,
+                b: c.get("zone_b_id").as_int()?,
+                name: c.title(),
+                protocols,
+            })
+        })
+        .collect();
+    let svg = otkeep_report::diagram::site_diagram(&site.title(), &zones, &conduits);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "image/svg+xml; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"zones-{}.svg\"",
+                    site.get("code").to_text()
+                ),
+            ),
+        ],
+        svg,
+    )
+        .into_response())
+}

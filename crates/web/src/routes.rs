@@ -149,6 +149,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Can(Read),
             get(gap::site_csv),
         ),
+        route(
+            M::GET,
+            "/gap/{plural}/{id}/diagram.svg",
+            Can(Read),
+            get(gap::site_diagram),
+        ),
         route(M::GET, "/{plural}", Can(Read), get(ui::list)),
         route(M::POST, "/{plural}", Can(Write), post(ui::create)),
         route(M::GET, "/{plural}/new", Can(Write), get(ui::new_form)),

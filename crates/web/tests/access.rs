@@ -175,7 +175,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             matches!(plural, Some("sites" | "zones" | "conduits"))
                 && any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
-        ("GET", "/gap/{plural}/{id}/export.csv") => {
+        ("GET", "/gap/{plural}/{id}/export.csv" | "/gap/{plural}/{id}/diagram.svg") => {
             plural == Some("sites") && any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
         ("POST", "/gap/{plural}/{id}") => {

@@ -296,6 +296,24 @@ async fn site_and_organization_roll_up_and_export(store: Arc<Store>) {
     assert!(csv.body.contains(",implemented,"));
     assert!(csv.body.contains("Zone,Filling line control,SR 1.1,FR1,1,"));
     assert!(csv.body.contains(",not_assessed,"));
+    // The diagram: both zones, coloured by their gap, as SVG.
+    let svg = f
+        .admin
+        .get(&format!("/gap/sites/{}/diagram.svg", f.site))
+        .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(
+        svg.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(svg.body.contains("Office DMZ") && svg.body.contains("Filling line control"));
+    assert!(
+        svg.body.contains("#dff3e4"),
+        "the DMZ zone meets its target"
+    );
+    assert!(site.contains("diagram.svg"), "shown on the site page");
     // Imported catalog text shows on the requirements page.
     let mut tx = store.begin_write("lead", None).await.unwrap();
     tx.import_catalog(
