@@ -20,7 +20,10 @@ pub fn parse_catalog_csv(bytes: &[u8], file: &str) -> Result<Vec<CatalogEntry>, 
         .has_headers(true)
         .flexible(true)
         .delimiter(detect_delimiter(bytes))
-        .from_reader(bytes);
+        // CRLF read as LF, so that line numbers match the file.
+        .from_reader(crate::csv_import::CrlfToLf::new(std::io::Cursor::new(
+            bytes,
+        )));
     let headers = reader
         .headers()
         .map_err(|e| unreadable(e.to_string()))?

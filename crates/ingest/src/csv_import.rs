@@ -321,14 +321,14 @@ pub(crate) fn detect_delimiter(first_line: &[u8]) -> u8 {
 }
 
 /// A reader that turns each CRLF of the text it reads into LF (a lone CR is kept).
-struct CrlfToLf<R> {
+pub(crate) struct CrlfToLf<R> {
     inner: R,
     /// A CR ended the previous chunk; whether it is kept depends on the next byte.
     pending_cr: bool,
 }
 
 impl<R: BufRead> CrlfToLf<R> {
-    fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         CrlfToLf {
             inner,
             pending_cr: false,

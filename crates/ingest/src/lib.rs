@@ -7,11 +7,14 @@
 //!   It reads what spreadsheet programs write (BOM, `;` or `,` separators, headers by label
 //!   or field name), resolves references given by title (site code, zone name), checks every
 //!   row and imports all rows in one audited transaction, or nothing.
+//! - [`assessment_sheet`]: a site's filled-in IEC 62443 assessment sheet back into assessments.
 //! - [`catalog`]: the text (and corrected levels) of IEC 62443-3-3 from a customer's licensed
 //!   copy.
 
+pub mod assessment_sheet;
 pub mod catalog;
 pub mod csv_import;
 
+pub use assessment_sheet::{SheetReport, import_assessment_sheet, read_csv_sheet};
 pub use catalog::parse_catalog_csv;
 pub use csv_import::{ImportError, ImportReport, RowError, import_csv};

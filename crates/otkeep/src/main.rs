@@ -111,6 +111,11 @@ enum Command {
         #[arg(long)]
         site: Option<String>,
     },
+    /// A site's IEC 62443 assessment sheet: export it, fill it in, import it back.
+    Gap {
+        #[command(subcommand)]
+        command: GapCommand,
+    },
     /// The IEC 62443-3-3 requirement catalog: list it, or import the text of your licensed copy.
     Catalog {
         #[command(subcommand)]
@@ -120,6 +125,29 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GapCommand {
+    /// Write the assessment sheet of a site as CSV: one row per requirement in force of every
+    /// zone and conduit, with status, what counts, dates, owner, notes and evidence.
+    Export {
+        #[arg(long)]
+        site: String,
+        /// Output file; standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Import a filled-in assessment sheet (CSV): all rows or none, problems named by line
+    /// and column.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        site: String,
+        /// Name recorded as the actor in the audit trail.
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
     },
 }
 
@@ -322,6 +350,10 @@ async fn run(cli: Cli) -> Result<i32> {
                 if findings.len() == 1 { "" } else { "s" }
             );
             Ok(if findings.is_empty() { 0 } else { 1 })
+        }
+        Command::Gap { command } => {
+            let store = cli.db.open().await?;
+            gap(&store, command).await
         }
         Command::Catalog { command } => {
             let store = cli.db.open().await?;
@@ -703,6 +735,62 @@ async fn catalog(store: &Store, command: CatalogCommand) -> Result<i32> {
                 );
             }
             Ok(0)
+        }
+    }
+}
+
+async fn gap(store: &Store, command: GapCommand) -> Result<i32> {
+    let today = jiff::Zoned::now().date().to_string();
+    match command {
+        GapCommand::Export { site, output } => {
+            let id = site_id(store, &site).await?;
+            let rows = store.assessment_sheet(id, &today).await?;
+            let bytes = otkeep_report::write_table(otkeep_store::SHEET_HEADERS, &rows, Vec::new())?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "{} requirement rows written to {}",
+                        rows.len(),
+                        path.display()
+                    );
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
+            Ok(0)
+        }
+        GapCommand::Import {
+            file,
+            site,
+            operator,
+        } => {
+            let id = site_id(store, &site).await?;
+            let name = file.display().to_string();
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
+            let result = match otkeep_ingest::read_csv_sheet(&bytes, &name) {
+                Ok(rows) => {
+                    otkeep_ingest::import_assessment_sheet(
+                        store, id, &rows, &name, &operator, &today,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(r) => {
+                    println!(
+                        "{name}: {} rows, {} assessments created, {} updated, {} unchanged",
+                        r.rows, r.created, r.updated, r.unchanged
+                    );
+                    Ok(0)
+                }
+                Err(otkeep_ingest::ImportError::Store(e)) => Err(e.into()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(2)
+                }
+            }
         }
     }
 }

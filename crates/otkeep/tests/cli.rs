@@ -293,3 +293,78 @@ fn check_reports_the_model_rules() {
     assert!(!o.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_assessment_sheet_round_trips() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-sheet-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let sheet = dir.join("sheet.csv");
+    let o = otkeep(
+        &dir,
+        &[
+            "gap",
+            "export",
+            "--site",
+            "FRA1",
+            "-o",
+            sheet.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let exported = std::fs::read_to_string(&sheet).unwrap();
+    let mut lines: Vec<String> = exported.lines().map(str::to_string).collect();
+    assert!(lines[0].starts_with("\u{feff}Kind,Zone or conduit,Requirement,FR,Level,Title,Status"));
+    assert!(
+        lines.len() > 100,
+        "every requirement in force of every zone"
+    );
+    // Fill in two rows as a user would in a spreadsheet: one implemented, one planned.
+    let first = lines
+        .iter()
+        .position(|l| l.contains(",SR 1.1,FR1,"))
+        .expect("an SR 1.1 row");
+    lines[first] = lines[first].replacen(",not_assessed,open,", ",implemented,open,", 1);
+    let second = lines
+        .iter()
+        .position(|l| l.contains(",SR 1.3,FR1,"))
+        .expect("an SR 1.3 row");
+    lines[second] = lines[second].replacen(",not_assessed,open,,", ",planned,open,2027-06-30,", 1);
+    std::fs::write(&sheet, lines.join("\r\n")).unwrap();
+    let o = otkeep(
+        &dir,
+        &["gap", "import", sheet.to_str().unwrap(), "--site", "FRA1"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("2 assessments created"), "{}", text(&o));
+    // Importing the same sheet again changes nothing.
+    let o = otkeep(
+        &dir,
+        &["gap", "import", sheet.to_str().unwrap(), "--site", "FRA1"],
+    );
+    assert!(
+        text(&o).contains("0 assessments created, 0 updated"),
+        "{}",
+        text(&o)
+    );
+    // A bad row names its line and column, and nothing is written.
+    lines[second] = lines[second].replacen(",planned,open,2027-06-30,", ",planned,open,,", 1);
+    lines[first] = lines[first].replacen(",implemented,", ",done-ish,", 1);
+    std::fs::write(&sheet, lines.join("\r\n")).unwrap();
+    let o = otkeep(
+        &dir,
+        &["gap", "import", sheet.to_str().unwrap(), "--site", "FRA1"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(t.contains(&format!("line {}, Status", first + 1)), "{t}");
+    assert!(
+        t.contains(&format!("line {}, Target date", second + 1)),
+        "{t}"
+    );
+    let o = otkeep(&dir, &["gap", "export", "--site", "FRA1"]);
+    let now = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(now.contains(",implemented,met,"), "the good import stands");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -127,7 +127,121 @@ impl Store {
     }
 }
 
+/// Requirements met by valid compensating countermeasures, per zone.
+pub type Coverage = HashMap<i64, std::collections::HashSet<String>>;
+
+/// The columns of the assessment sheet (export and import).
+pub const SHEET_HEADERS: &[&str] = &[
+    "Kind",
+    "Zone or conduit",
+    "Requirement",
+    "FR",
+    "Level",
+    "Title",
+    "Status",
+    "Counts as",
+    "Target date",
+    "Owner",
+    "Notes",
+    "Reason",
+    "Last assessed",
+    "Evidence",
+    "Evidence SHA-256",
+];
+
 impl Store {
+    /// The countermeasures of `scope` and the requirements their valid ones cover, per zone.
+    pub async fn coverage(
+        &self,
+        scope: &Scope,
+        today: &str,
+    ) -> Result<(Vec<Countermeasure>, Coverage), StoreError> {
+        let all = self.countermeasures(scope, today).await?;
+        let mut cover: Coverage = HashMap::new();
+        for c in all.iter().filter(|c| c.valid()) {
+            if let Some(zone) = c.zone() {
+                cover
+                    .entry(zone)
+                    .or_default()
+                    .extend(c.requirements.iter().cloned());
+            }
+        }
+        Ok((all, cover))
+    }
+
+    /// The assessment sheet of a site: one row per requirement in force of every zone and
+    /// conduit (columns [`SHEET_HEADERS`]), assessed or not, with what counts after
+    /// countermeasures. Fill it in and import it back (`otkeep_ingest::assessment_sheet`).
+    pub async fn assessment_sheet(
+        &self,
+        site: i64,
+        today: &str,
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        use otkeep_core::catalog::Target;
+        use otkeep_core::gap::effective_status;
+        use otkeep_core::kinds::{ASSESSMENT_KIND, CONDUIT_KIND, ZONE_KIND};
+        let scope = Scope::Limited {
+            sites: vec![site],
+            records: Vec::new(),
+        };
+        let q = crate::ListQuery {
+            scope: scope.clone(),
+            ..crate::ListQuery::default()
+        };
+        let catalog = self.catalog().await?;
+        let (_, cover) = self.coverage(&scope, today).await?;
+        let assessments = self.list_all(&ASSESSMENT_KIND, &q).await?;
+        let mut by_target: HashMap<(&str, i64), HashMap<String, &otkeep_core::Record>> =
+            HashMap::new();
+        for a in &assessments {
+            let key = match (a.get("zone_id").as_int(), a.get("conduit_id").as_int()) {
+                (Some(z), _) => ("zone", z),
+                (None, Some(c)) => ("conduit", c),
+                _ => continue,
+            };
+            by_target
+                .entry(key)
+                .or_default()
+                .insert(a.get("requirement").to_text(), a);
+        }
+        let mut rows = Vec::new();
+        for (kind, target) in [(&ZONE_KIND, Target::Zone), (&CONDUIT_KIND, Target::Conduit)] {
+            for z in self.list_all(kind, &q).await? {
+                let sl_t = match z.get("sl_t") {
+                    otkeep_core::Value::Sl(v) => *v,
+                    _ => otkeep_core::SlVector::uniform(0),
+                };
+                let own = by_target.get(&(kind.name, z.id));
+                for r in catalog.in_force(&sl_t, target) {
+                    let a = own.and_then(|m| m.get(&r.id));
+                    let text = |name: &str| a.map(|a| a.get(name).to_text()).unwrap_or_default();
+                    let status = Status::from_key(&text("status")).unwrap_or(Status::NotAssessed);
+                    let covered =
+                        kind.name == "zone" && cover.get(&z.id).is_some_and(|c| c.contains(&r.id));
+                    let counts = effective_status(status, covered);
+                    rows.push(vec![
+                        kind.label.to_string(),
+                        z.title(),
+                        r.id.clone(),
+                        format!("FR{}", r.fr),
+                        r.level.to_string(),
+                        r.title.clone(),
+                        status.key().to_string(),
+                        if counts.is_met() { "met" } else { "open" }.to_string(),
+                        text("target_date"),
+                        text("owner"),
+                        text("notes"),
+                        text("reason"),
+                        text("last_assessed"),
+                        text("evidence_url"),
+                        text("evidence_sha256"),
+                    ]);
+                }
+            }
+        }
+        Ok(rows)
+    }
+
     /// The compensating countermeasures of the sites in `scope`, with their approval state
     /// (from e-signatures with meaning "approved" or "rejected" that match the current
     /// content; the latest decides) as of `today` (`YYYY-MM-DD`).

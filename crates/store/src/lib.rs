@@ -23,7 +23,7 @@ pub mod read;
 pub mod testing;
 pub mod write;
 
-pub use assessment::{Approval, CatalogEntry, Countermeasure, StatusMap};
+pub use assessment::{Approval, CatalogEntry, Countermeasure, Coverage, SHEET_HEADERS, StatusMap};
 pub use audit::{AuditEvent, VerifyReport};
 pub use demo::DemoLoad;
 pub use identity::{

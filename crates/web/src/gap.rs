@@ -21,8 +21,8 @@ use otkeep_core::kinds::{ASSESSMENT_KIND, ASSET_KIND, CONDUIT_KIND, SITE_KIND, Z
 use otkeep_core::sl::FOUNDATIONAL_REQUIREMENTS;
 use otkeep_core::value::values_from_text;
 use otkeep_core::{KindDef, Record, SlVector, Value};
-use otkeep_store::{Approval, Countermeasure, ListQuery, StatusMap, StoreError};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use otkeep_store::{Approval, Countermeasure, Coverage, ListQuery, StatusMap, StoreError};
+use std::collections::{BTreeMap, HashMap};
 
 /// Every record of `kind` matching `filters` within `scope`.
 pub(crate) async fn all(
@@ -48,9 +48,6 @@ fn sl_t(record: &Record) -> SlVector {
     }
 }
 
-/// Requirements met by valid compensating countermeasures, per zone.
-type Coverage = HashMap<i64, HashSet<String>>;
-
 fn today() -> String {
     jiff::Zoned::now().date().to_string()
 }
@@ -60,17 +57,7 @@ async fn coverage(
     state: &AppState,
     scope: &Scope,
 ) -> Result<(Vec<Countermeasure>, Coverage), StoreError> {
-    let all = state.store.countermeasures(scope, &today()).await?;
-    let mut cover: Coverage = HashMap::new();
-    for c in all.iter().filter(|c| c.valid()) {
-        if let Some(zone) = c.zone() {
-            cover
-                .entry(zone)
-                .or_default()
-                .extend(c.requirements.iter().cloned());
-        }
-    }
-    Ok((all, cover))
+    state.store.coverage(scope, &today()).await
 }
 
 /// The status that counts for requirement `id` of `record`.
@@ -703,78 +690,9 @@ pub async fn site_csv(
         )));
     }
     let site = load(&state, &p, &SITE_KIND, id).await?;
-    let scope = Scope::Limited {
-        sites: vec![id],
-        records: Vec::new(),
-    };
-    let catalog = state.store.catalog().await?;
-    let (_, cover) = coverage(&state, &scope).await?;
-    let assessments = all(&state, &ASSESSMENT_KIND, scope.clone(), &[]).await?;
-    let mut by_target: HashMap<(&str, i64), HashMap<String, &Record>> = HashMap::new();
-    for a in &assessments {
-        let key = match (a.get("zone_id").as_int(), a.get("conduit_id").as_int()) {
-            (Some(z), _) => ("zone", z),
-            (None, Some(c)) => ("conduit", c),
-            _ => continue,
-        };
-        by_target
-            .entry(key)
-            .or_default()
-            .insert(a.get("requirement").to_text(), a);
-    }
-    let mut rows = Vec::new();
-    for (kind, target) in [(&ZONE_KIND, Target::Zone), (&CONDUIT_KIND, Target::Conduit)] {
-        for z in all(&state, kind, scope.clone(), &[]).await? {
-            let own = by_target.get(&(kind.name, z.id));
-            for r in catalog.in_force(&sl_t(&z), target) {
-                let a = own.and_then(|m| m.get(&r.id));
-                let text = |name: &str| a.map(|a| a.get(name).to_text()).unwrap_or_default();
-                let status = match text("status") {
-                    s if s.is_empty() => "not_assessed".to_string(),
-                    s => s,
-                };
-                let assessed = Status::from_key(&status).unwrap_or(Status::NotAssessed);
-                let covered =
-                    kind.name == "zone" && cover.get(&z.id).is_some_and(|c| c.contains(&r.id));
-                let counts = effective_status(assessed, covered);
-                rows.push(vec![
-                    kind.label.to_string(),
-                    z.title(),
-                    r.id.clone(),
-                    format!("FR{}", r.fr),
-                    r.level.to_string(),
-                    r.title.clone(),
-                    status,
-                    if counts.is_met() { "met" } else { "open" }.to_string(),
-                    text("target_date"),
-                    text("owner"),
-                    text("notes"),
-                    text("reason"),
-                    text("last_assessed"),
-                    text("evidence_url"),
-                    text("evidence_sha256"),
-                ]);
-            }
-        }
-    }
-    let headers = [
-        "Kind",
-        "Zone or conduit",
-        "Requirement",
-        "FR",
-        "Level",
-        "Title",
-        "Status",
-        "Counts as",
-        "Target date",
-        "Owner",
-        "Notes",
-        "Reason",
-        "Last assessed",
-        "Evidence",
-        "Evidence SHA-256",
-    ];
-    let out = otkeep_report::write_table(&headers, &rows, Vec::new())
+    let rows = state.store.assessment_sheet(id, &today()).await?;
+    let headers = otkeep_store::SHEET_HEADERS;
+    let out = otkeep_report::write_table(headers, &rows, Vec::new())
         .map_err(|e| UiError::Internal(e.to_string()))?;
     let name = format!(
         "gap-{}-{}.csv",
