@@ -56,6 +56,54 @@ pub fn read_csv_sheet(bytes: &[u8], file: &str) -> Result<Vec<(u64, Vec<String>)
     Ok(rows)
 }
 
+/// Reads the sheet named "Requirements" (else the first) of an XLSX workbook into (line,
+/// cells) rows, the header first. Dates become `YYYY-MM-DD`, whole numbers lose their `.0`.
+pub fn read_xlsx_sheet(bytes: &[u8], file: &str) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+    use calamine::{Data, Reader, Xlsx};
+    let unreadable = |message: String| ImportError::Unreadable {
+        file: file.to_string(),
+        message,
+    };
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| unreadable(format!("not an XLSX workbook: {e}")))?;
+    let names = workbook.sheet_names();
+    let name = names
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case("Requirements"))
+        .or_else(|| names.first())
+        .cloned()
+        .ok_or_else(|| unreadable("the workbook has no sheet".into()))?;
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|e| unreadable(format!("sheet '{name}': {e}")))?;
+    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut rows = Vec::new();
+    for (i, row) in range.rows().enumerate() {
+        let mut cells = vec![String::new(); first_col];
+        cells.extend(row.iter().map(|d| match d {
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+            Data::Int(n) => n.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Data::DateTime(dt) => excel_date(dt.as_f64()),
+            Data::Error(e) => format!("#{e:?}"),
+            Data::Empty => String::new(),
+        }));
+        rows.push((first_row + i as u64 + 1, cells));
+    }
+    Ok(rows)
+}
+
+/// An Excel serial date (days since 1899-12-30) as `YYYY-MM-DD`.
+fn excel_date(serial: f64) -> String {
+    let days = serial.floor() as i64;
+    jiff::civil::date(1899, 12, 30)
+        .checked_add(jiff::Span::new().days(days))
+        .map_or_else(|_| serial.to_string(), |d| d.to_string())
+}
+
 /// Imports `rows` (header first) into the assessments of `site` as `actor`; changed rows are
 /// marked as assessed on `today` (`YYYY-MM-DD`).
 pub async fn import_assessment_sheet(

@@ -130,8 +130,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum GapCommand {
-    /// Write the assessment sheet of a site as CSV: one row per requirement in force of every
-    /// zone and conduit, with status, what counts, dates, owner, notes and evidence.
+    /// Write the assessment sheet of a site as CSV (or XLSX when the output ends in .xlsx):
+    /// one row per requirement in force of every zone and conduit, with status, what counts,
+    /// dates, owner, notes and evidence.
     Export {
         #[arg(long)]
         site: String,
@@ -139,8 +140,8 @@ enum GapCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Import a filled-in assessment sheet (CSV): all rows or none, problems named by line
-    /// and column.
+    /// Import a filled-in assessment sheet (CSV, or XLSX by extension): all rows or none,
+    /// problems named by line and column.
     Import {
         file: PathBuf,
         #[arg(long)]
@@ -745,7 +746,20 @@ async fn gap(store: &Store, command: GapCommand) -> Result<i32> {
         GapCommand::Export { site, output } => {
             let id = site_id(store, &site).await?;
             let rows = store.assessment_sheet(id, &today).await?;
-            let bytes = otkeep_report::write_table(otkeep_store::SHEET_HEADERS, &rows, Vec::new())?;
+            let xlsx = output
+                .as_ref()
+                .and_then(|p| p.extension())
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            let bytes = if xlsx {
+                otkeep_report::write_xlsx(&[otkeep_report::Sheet {
+                    name: "Requirements",
+                    headers: otkeep_store::SHEET_HEADERS,
+                    rows: &rows,
+                }])
+                .map_err(|e| anyhow::anyhow!(e))?
+            } else {
+                otkeep_report::write_table(otkeep_store::SHEET_HEADERS, &rows, Vec::new())?
+            };
             match output {
                 Some(path) => {
                     std::fs::write(&path, &bytes)
@@ -768,7 +782,15 @@ async fn gap(store: &Store, command: GapCommand) -> Result<i32> {
             let id = site_id(store, &site).await?;
             let name = file.display().to_string();
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
-            let result = match otkeep_ingest::read_csv_sheet(&bytes, &name) {
+            let is_xlsx = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            let read = if is_xlsx {
+                otkeep_ingest::read_xlsx_sheet(&bytes, &name)
+            } else {
+                otkeep_ingest::read_csv_sheet(&bytes, &name)
+            };
+            let result = match read {
                 Ok(rows) => {
                     otkeep_ingest::import_assessment_sheet(
                         store, id, &rows, &name, &operator, &today,

@@ -368,3 +368,53 @@ fn the_assessment_sheet_round_trips() {
     assert!(now.contains(",implemented,met,"), "the good import stands");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_assessment_sheet_round_trips_through_xlsx() {
+    use rust_xlsxwriter::Workbook;
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-xlsx-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let exported = dir.join("sheet.xlsx");
+    let o = otkeep(&dir, &["gap", "export", "--site", "FRA1", "-o", exported.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let bytes = std::fs::read(&exported).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
+    // A user's workbook: the header, one row with a real Excel date cell.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Requirements").unwrap();
+    for (c, h) in ["Kind", "Zone or conduit", "Requirement", "Status", "Target date", "Owner"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 6, 30).unwrap();
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_string(1, 0, "Zone").unwrap();
+    ws.write_string(1, 1, "Supervisory SCADA").unwrap();
+    ws.write_string(1, 2, "SR 1.1").unwrap();
+    ws.write_string(1, 3, "planned").unwrap();
+    ws.write_datetime_with_format(1, 4, &date, &fmt).unwrap();
+    ws.write_string(1, 5, "OT lead").unwrap();
+    let filled = dir.join("filled.xlsx");
+    std::fs::write(&filled, wb.save_to_buffer().unwrap()).unwrap();
+    let o = otkeep(&dir, &["gap", "import", filled.to_str().unwrap(), "--site", "FRA1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("1 assessments created"), "{}", text(&o));
+    let o = otkeep(&dir, &["gap", "export", "--site", "FRA1"]);
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        csv.contains("Zone,Supervisory SCADA,SR 1.1,FR1,1,") && csv.contains(",planned,open,2027-06-30,OT lead,"),
+        "{}",
+        csv.lines().find(|l| l.contains("Supervisory SCADA,SR 1.1,")).unwrap_or("")
+    );
+    let not_xlsx = dir.join("broken.xlsx");
+    std::fs::write(&not_xlsx, b"this is not a workbook").unwrap();
+    let o = otkeep(&dir, &["gap", "import", not_xlsx.to_str().unwrap(), "--site", "FRA1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("not an XLSX workbook"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

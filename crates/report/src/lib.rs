@@ -68,6 +68,54 @@ pub fn write_table<W: Write>(headers: &[&str], rows: &[Vec<String>], mut out: W)
     csv.into_inner().map_err(|e| e.into_error())
 }
 
+/// One worksheet of an XLSX report: name, header row, rows of text.
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub headers: &'a [&'a str],
+    pub rows: &'a [Vec<String>],
+}
+
+/// Writes report sheets as an XLSX workbook: bold frozen header, autofilter, column widths
+/// from the content. Cells are written as text, never as formulas, so no cell runs.
+pub fn write_xlsx(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| format!("cannot write the workbook: {e}");
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    for sheet in sheets {
+        let ws = workbook.add_worksheet();
+        ws.set_name(sheet.name).map_err(fail)?;
+        let mut widths: Vec<usize> = sheet.headers.iter().map(|h| h.chars().count()).collect();
+        for (c, h) in sheet.headers.iter().enumerate() {
+            let col = u16::try_from(c).map_err(|_| "too many columns".to_string())?;
+            ws.write_string_with_format(0, col, *h, &bold).map_err(fail)?;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let rn = u32::try_from(r + 1).map_err(|_| "too many rows".to_string())?;
+            for (c, cell) in row.iter().enumerate() {
+                let col = u16::try_from(c).map_err(|_| "too many columns".to_string())?;
+                if !cell.is_empty() {
+                    ws.write_string(rn, col, cell).map_err(fail)?;
+                }
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(cell.chars().count().min(60));
+                }
+            }
+        }
+        for (c, w) in widths.iter().enumerate() {
+            let col = u16::try_from(c).map_err(|_| "too many columns".to_string())?;
+            ws.set_column_width(col, (*w as f64 + 2.0).min(62.0)).map_err(fail)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(fail)?;
+        if !sheet.headers.is_empty() {
+            let last_row = u32::try_from(sheet.rows.len()).unwrap_or(u32::MAX);
+            let last_col = u16::try_from(sheet.headers.len() - 1).unwrap_or(0);
+            ws.autofilter(0, 0, last_row, last_col).map_err(fail)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(fail)
+}
+
 /// A CSV export written in parts: [`CsvWriter::new`] writes the BOM and the header,
 /// [`CsvWriter::write`] appends records (call it once per page), [`CsvWriter::finish`] flushes.
 pub struct CsvWriter<'k, W: Write> {
