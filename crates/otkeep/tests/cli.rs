@@ -377,7 +377,17 @@ fn the_assessment_sheet_round_trips_through_xlsx() {
     let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
     assert!(o.status.success(), "{}", text(&o));
     let exported = dir.join("sheet.xlsx");
-    let o = otkeep(&dir, &["gap", "export", "--site", "FRA1", "-o", exported.to_str().unwrap()]);
+    let o = otkeep(
+        &dir,
+        &[
+            "gap",
+            "export",
+            "--site",
+            "FRA1",
+            "-o",
+            exported.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let bytes = std::fs::read(&exported).unwrap();
     assert!(bytes.starts_with(b"PK"), "an XLSX (zip) file");
@@ -385,9 +395,16 @@ fn the_assessment_sheet_round_trips_through_xlsx() {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Requirements").unwrap();
-    for (c, h) in ["Kind", "Zone or conduit", "Requirement", "Status", "Target date", "Owner"]
-        .iter()
-        .enumerate()
+    for (c, h) in [
+        "Kind",
+        "Zone or conduit",
+        "Requirement",
+        "Status",
+        "Target date",
+        "Owner",
+    ]
+    .iter()
+    .enumerate()
     {
         ws.write_string(0, c as u16, *h).unwrap();
     }
@@ -401,19 +418,34 @@ fn the_assessment_sheet_round_trips_through_xlsx() {
     ws.write_string(1, 5, "OT lead").unwrap();
     let filled = dir.join("filled.xlsx");
     std::fs::write(&filled, wb.save_to_buffer().unwrap()).unwrap();
-    let o = otkeep(&dir, &["gap", "import", filled.to_str().unwrap(), "--site", "FRA1"]);
+    let o = otkeep(
+        &dir,
+        &["gap", "import", filled.to_str().unwrap(), "--site", "FRA1"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("1 assessments created"), "{}", text(&o));
     let o = otkeep(&dir, &["gap", "export", "--site", "FRA1"]);
     let csv = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(
-        csv.contains("Zone,Supervisory SCADA,SR 1.1,FR1,1,") && csv.contains(",planned,open,2027-06-30,OT lead,"),
+        csv.contains("Zone,Supervisory SCADA,SR 1.1,FR1,1,")
+            && csv.contains(",planned,open,2027-06-30,OT lead,"),
         "{}",
-        csv.lines().find(|l| l.contains("Supervisory SCADA,SR 1.1,")).unwrap_or("")
+        csv.lines()
+            .find(|l| l.contains("Supervisory SCADA,SR 1.1,"))
+            .unwrap_or("")
     );
     let not_xlsx = dir.join("broken.xlsx");
     std::fs::write(&not_xlsx, b"this is not a workbook").unwrap();
-    let o = otkeep(&dir, &["gap", "import", not_xlsx.to_str().unwrap(), "--site", "FRA1"]);
+    let o = otkeep(
+        &dir,
+        &[
+            "gap",
+            "import",
+            not_xlsx.to_str().unwrap(),
+            "--site",
+            "FRA1",
+        ],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("not an XLSX workbook"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);

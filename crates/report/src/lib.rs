@@ -88,7 +88,8 @@ pub fn write_xlsx(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
         let mut widths: Vec<usize> = sheet.headers.iter().map(|h| h.chars().count()).collect();
         for (c, h) in sheet.headers.iter().enumerate() {
             let col = u16::try_from(c).map_err(|_| "too many columns".to_string())?;
-            ws.write_string_with_format(0, col, *h, &bold).map_err(fail)?;
+            ws.write_string_with_format(0, col, *h, &bold)
+                .map_err(fail)?;
         }
         for (r, row) in sheet.rows.iter().enumerate() {
             let rn = u32::try_from(r + 1).map_err(|_| "too many rows".to_string())?;
@@ -104,7 +105,8 @@ pub fn write_xlsx(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, String> {
         }
         for (c, w) in widths.iter().enumerate() {
             let col = u16::try_from(c).map_err(|_| "too many columns".to_string())?;
-            ws.set_column_width(col, (*w as f64 + 2.0).min(62.0)).map_err(fail)?;
+            ws.set_column_width(col, (*w as f64 + 2.0).min(62.0))
+                .map_err(fail)?;
         }
         ws.set_freeze_panes(1, 0).map_err(fail)?;
         if !sheet.headers.is_empty() {

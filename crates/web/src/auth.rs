@@ -269,12 +269,21 @@ async fn csrf_of(req: Request) -> Result<(Option<String>, Request), Response> {
     {
         return Ok((Some(t.to_string()), req));
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("");
+    // File uploads (multipart) carry the token in the action URL's query, since the body is
+    // streamed to the handler rather than read here.
+    if content_type.starts_with("multipart/form-data") {
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_field(q.as_bytes(), "_csrf"));
+        return Ok((token, req));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, req));
     }
     let (parts, body) = req.into_parts();

@@ -185,6 +185,7 @@ pub async fn organization(
 struct SitePage {
     nav: Nav,
     site: Record,
+    can_write: bool,
     frs: Vec<&'static str>,
     zones: Vec<GapRow>,
     conduits: Vec<GapRow>,
@@ -260,6 +261,7 @@ async fn site_page(state: &AppState, p: &Principal, id: i64) -> Result<Response,
         zones: zone_rows,
         conduits: conduit_rows,
         total: rollup_row(String::new(), site.title(), &total),
+        can_write: p.access.may(Capability::Write, Some(site.id)),
         site,
     };
     Ok(render(StatusCode::OK, &page))
@@ -786,4 +788,248 @@ pub async fn site_diagram(
         svg,
     )
         .into_response())
+}
+
+fn fr_text(cells: &[FrCell]) -> Vec<String> {
+    cells.iter().map(|c| format!("{}/{}", c.a, c.t)).collect()
+}
+
+const SUMMARY_HEADERS: &[&str] = &[
+    "Kind", "Name", "FR1", "FR2", "FR3", "FR4", "FR5", "FR6", "FR7", "In force", "Met", "Open",
+];
+
+fn summary_row(kind: &str, r: &GapRow) -> Vec<String> {
+    let mut row = vec![kind.to_string(), r.title.clone()];
+    row.extend(fr_text(&r.frs));
+    row.extend([
+        r.in_force.to_string(),
+        r.met.to_string(),
+        r.open.to_string(),
+    ]);
+    row
+}
+
+fn xlsx_response(bytes: Vec<u8>, name: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The gap report of a site as XLSX: a summary (SL-A/SL-T per FR of every zone and conduit)
+/// and the requirement list (the assessment sheet, which imports back).
+pub async fn site_xlsx(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+) -> Result<Response, UiError> {
+    if plural != "sites" {
+        return Err(UiError::NotFound(format!(
+            "There is no gap report for '{plural}'."
+        )));
+    }
+    let site = load(&state, &p, &SITE_KIND, id).await?;
+    let scope = Scope::Limited {
+        sites: vec![id],
+        records: Vec::new(),
+    };
+    let catalog = state.store.catalog().await?;
+    let (_, cover) = coverage(&state, &scope).await?;
+    let mut summary = Vec::new();
+    for (kind, target, conduits) in [
+        (&ZONE_KIND, Target::Zone, false),
+        (&CONDUIT_KIND, Target::Conduit, true),
+    ] {
+        let statuses = state.store.assessment_statuses(&scope, conduits).await?;
+        for r in all(&state, kind, scope.clone(), &[]).await? {
+            let g = gap_of(&catalog, &r, target, &statuses, &cover);
+            let row = GapRow {
+                href: String::new(),
+                title: r.title(),
+                frs: fr_cells(g.sl_a, g.sl_t, &g.by_fr),
+                in_force: g.in_force(),
+                met: g.met(),
+                open: g.open(),
+                extra: String::new(),
+            };
+            summary.push(summary_row(kind.label, &row));
+        }
+    }
+    let requirements = state.store.assessment_sheet(id, &today()).await?;
+    let bytes = otkeep_report::write_xlsx(&[
+        otkeep_report::Sheet {
+            name: "Summary",
+            headers: SUMMARY_HEADERS,
+            rows: &summary,
+        },
+        otkeep_report::Sheet {
+            name: "Requirements",
+            headers: otkeep_store::SHEET_HEADERS,
+            rows: &requirements,
+        },
+    ])
+    .map_err(UiError::Internal)?;
+    Ok(xlsx_response(
+        bytes,
+        format!(
+            "gap-{}-{}.xlsx",
+            site.get("code").to_text(),
+            jiff::Timestamp::now().strftime("%Y%m%d")
+        ),
+    ))
+}
+
+/// The organization's gap summary as XLSX: one row per site (lowest SL-A / highest SL-T per
+/// FR over its zones).
+pub async fn organization_xlsx(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Response, UiError> {
+    let scope = p.read_scope(&ZONE_KIND)?;
+    let catalog = state.store.catalog().await?;
+    let sites = all(&state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
+    let zones = all(&state, &ZONE_KIND, scope.clone(), &[]).await?;
+    let statuses = state.store.assessment_statuses(&scope, false).await?;
+    let (_, cover) = coverage(&state, &scope).await?;
+    let mut per_site: BTreeMap<i64, Rollup> = BTreeMap::new();
+    for z in &zones {
+        if let Some(site) = z.site_id() {
+            per_site.entry(site).or_default().add(&gap_of(
+                &catalog,
+                z,
+                Target::Zone,
+                &statuses,
+                &cover,
+            ));
+        }
+    }
+    let rows: Vec<Vec<String>> = sites
+        .iter()
+        .map(|s| {
+            let r = per_site.remove(&s.id).unwrap_or_default();
+            let mut row = summary_row("Site", &rollup_row(String::new(), s.title(), &r));
+            row.push(r.parts.to_string());
+            row.push(r.parts_short.to_string());
+            row
+        })
+        .collect();
+    let mut headers = SUMMARY_HEADERS.to_vec();
+    headers.extend(["Zones", "Zones below target"]);
+    let bytes = otkeep_report::write_xlsx(&[otkeep_report::Sheet {
+        name: "Sites",
+        headers: &headers,
+        rows: &rows,
+    }])
+    .map_err(UiError::Internal)?;
+    Ok(xlsx_response(
+        bytes,
+        format!("gap-{}.xlsx", jiff::Timestamp::now().strftime("%Y%m%d")),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "gap_import.html")]
+struct ImportPage {
+    nav: Nav,
+    site: Record,
+    message: String,
+    errors: Vec<String>,
+}
+
+/// Imports a filled-in assessment sheet (CSV or XLSX) uploaded from the site gap page.
+pub async fn import_sheet(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, UiError> {
+    if plural != "sites" {
+        return Err(UiError::NotFound(format!(
+            "There is no sheet import for '{plural}'."
+        )));
+    }
+    let site = load(&state, &p, &SITE_KIND, id).await?;
+    p.require(Capability::Write, Some(id))?;
+    let mut multipart = multipart.map_err(|e| {
+        UiError::BadRequest(format!("send the sheet as a file upload (multipart): {e}"))
+    })?;
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| UiError::BadRequest(format!("the upload could not be read: {e}")))?
+    {
+        if field.name() == Some("sheet") {
+            let name = field.file_name().unwrap_or("sheet").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| UiError::BadRequest(format!("the upload could not be read: {e}")))?;
+            upload = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
+        return Err(UiError::BadRequest(
+            "choose the sheet file to import".into(),
+        ));
+    };
+    let rows = if bytes.starts_with(b"PK") {
+        otkeep_ingest::read_xlsx_sheet(&bytes, &name)
+    } else {
+        otkeep_ingest::read_csv_sheet(&bytes, &name)
+    };
+    let result = match rows {
+        Ok(rows) => {
+            otkeep_ingest::import_assessment_sheet(
+                &state.store,
+                id,
+                &rows,
+                &name,
+                p.name(),
+                &today(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let (status, message, errors) = match result {
+        Ok(r) => (
+            StatusCode::OK,
+            format!(
+                "{name}: {} rows read; {} assessments created, {} updated, {} unchanged.",
+                r.rows, r.created, r.updated, r.unchanged
+            ),
+            Vec::new(),
+        ),
+        Err(otkeep_ingest::ImportError::Rejected { errors, .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name}: nothing was imported; {} problem(s).", errors.len()),
+            errors.iter().map(|e| e.to_string()).collect(),
+        ),
+        Err(otkeep_ingest::ImportError::Unreadable { message, .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name} cannot be read: {message}"),
+            Vec::new(),
+        ),
+        Err(otkeep_ingest::ImportError::Store(e)) => return Err(e.into()),
+    };
+    Ok(render(
+        status,
+        &ImportPage {
+            nav: Nav::new("gap", &p),
+            site,
+            message,
+            errors,
+        },
+    ))
 }

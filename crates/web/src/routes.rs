@@ -140,6 +140,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/audit", Can(Audit), get(ui::audit_trail)),
         // IEC 62443 gap analysis.
         route(M::GET, "/gap", Can(Read), get(gap::organization)),
+        route(
+            M::GET,
+            "/gap/export.xlsx",
+            Can(Read),
+            get(gap::organization_xlsx),
+        ),
         route(M::GET, "/model", Can(Read), get(model::page)),
         route(M::GET, "/gap/{plural}/{id}", Can(Read), get(gap::page)),
         route(M::POST, "/gap/{plural}/{id}", Can(Write), post(gap::save)),
@@ -148,6 +154,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/gap/{plural}/{id}/export.csv",
             Can(Read),
             get(gap::site_csv),
+        ),
+        route(
+            M::GET,
+            "/gap/{plural}/{id}/export.xlsx",
+            Can(Read),
+            get(gap::site_xlsx),
+        ),
+        route(
+            M::POST,
+            "/gap/{plural}/{id}/import",
+            Can(Write),
+            post(gap::import_sheet),
         ),
         route(
             M::GET,

@@ -170,14 +170,22 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         (_, p) if p.starts_with("/admin/") => who == Admin,
         ("GET", "/") => signed_in,
         ("GET", "/audit" | "/api/v1/audit") => any(&[Admin, Owner, Auditor]),
-        ("GET", "/gap" | "/model") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("GET", "/gap" | "/model" | "/gap/export.xlsx") => {
+            any(&[Admin, Owner, Engineer, Operator, Auditor])
+        }
+        ("POST", "/gap/{plural}/{id}/import") => {
+            plural == Some("sites") && any(&[Admin, Owner, Engineer])
+        }
         ("GET", "/gap/{plural}/{id}") => {
             matches!(plural, Some("sites" | "zones" | "conduits"))
                 && any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
-        ("GET", "/gap/{plural}/{id}/export.csv" | "/gap/{plural}/{id}/diagram.svg") => {
-            plural == Some("sites") && any(&[Admin, Owner, Engineer, Operator, Auditor])
-        }
+        (
+            "GET",
+            "/gap/{plural}/{id}/export.csv"
+            | "/gap/{plural}/{id}/export.xlsx"
+            | "/gap/{plural}/{id}/diagram.svg",
+        ) => plural == Some("sites") && any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/gap/{plural}/{id}") => {
             matches!(plural, Some("zones" | "conduits")) && any(&[Admin, Owner, Engineer])
         }

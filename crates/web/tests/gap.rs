@@ -6,7 +6,7 @@ use otkeep_core::access::Role;
 use otkeep_core::catalog::{Catalog, Target};
 use otkeep_core::{SlVector, catalog};
 use otkeep_store::Store;
-use otkeep_web::testing::{TestClient, grant};
+use otkeep_web::testing::{Credential, TestClient, grant};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -314,6 +314,62 @@ async fn site_and_organization_roll_up_and_export(store: Arc<Store>) {
         "the DMZ zone meets its target"
     );
     assert!(site.contains("diagram.svg"), "shown on the site page");
+    // XLSX reports: the site's (summary and requirement list) and the organization's.
+    let x = f
+        .admin
+        .get(&format!("/gap/sites/{}/export.xlsx", f.site))
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(
+        x.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let x = f.admin.get("/gap/export.xlsx").await;
+    assert_eq!(x.status, StatusCode::OK);
+    // Upload of a filled-in sheet from the site page (multipart, token in the action URL).
+    let sheet = "Kind,Zone or conduit,Requirement,Status,Owner\r\nZone,Filling line control,SR 1.2,implemented,OT lead\r\n";
+    let upload = |csrf: &str, body: &str| {
+        let boundary = "XyZ";
+        let content = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"sheet\"; filename=\"sheet.csv\"\r\nContent-Type: text/csv\r\n\r\n{body}\r\n--{boundary}--\r\n"
+        );
+        axum::http::Request::post(format!("/gap/sites/{}/import?_csrf={csrf}", f.site))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(axum::body::Body::from(content))
+            .unwrap()
+    };
+    let Credential::Session { cookie, csrf } = f.admin.credential.clone() else {
+        panic!("session");
+    };
+    let bare = TestClient {
+        credential: Credential::Session {
+            cookie,
+            csrf: String::new(),
+        },
+        ..f.admin.clone()
+    };
+    let a = bare.send(upload("wrong", sheet)).await;
+    assert_eq!(
+        a.status,
+        StatusCode::FORBIDDEN,
+        "the token is checked on uploads too"
+    );
+    let a = bare.send(upload(&csrf, sheet)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.body.contains("1 assessments created"), "{}", a.body);
+    let a = bare
+        .send(upload(
+            &csrf,
+            "Kind,Zone or conduit,Requirement,Status\r\nZone,Nowhere,SR 1.2,implemented\r\n",
+        ))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.body.contains("line 2, Zone or conduit"), "{}", a.body);
     // Imported catalog text shows on the requirements page.
     let mut tx = store.begin_write("lead", None).await.unwrap();
     tx.import_catalog(
