@@ -889,18 +889,18 @@ pub async fn site_xlsx(
     ))
 }
 
-/// The organization's gap summary as XLSX: one row per site (lowest SL-A / highest SL-T per
-/// FR over its zones).
-pub async fn organization_xlsx(
-    State(state): State<AppState>,
-    p: Principal,
-) -> Result<Response, UiError> {
+/// The organization's gap summary: one row per site (lowest SL-A / highest SL-T per FR over its
+/// zones), with its headers.
+async fn organization_rows(
+    state: &AppState,
+    p: &Principal,
+) -> Result<(Vec<&'static str>, Vec<Vec<String>>), UiError> {
     let scope = p.read_scope(&ZONE_KIND)?;
     let catalog = state.store.catalog().await?;
-    let sites = all(&state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
-    let zones = all(&state, &ZONE_KIND, scope.clone(), &[]).await?;
+    let sites = all(state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
+    let zones = all(state, &ZONE_KIND, scope.clone(), &[]).await?;
     let statuses = state.store.assessment_statuses(&scope, false).await?;
-    let (_, cover) = coverage(&state, &scope).await?;
+    let (_, cover) = coverage(state, &scope).await?;
     let mut per_site: BTreeMap<i64, Rollup> = BTreeMap::new();
     for z in &zones {
         if let Some(site) = z.site_id() {
@@ -913,7 +913,7 @@ pub async fn organization_xlsx(
             ));
         }
     }
-    let rows: Vec<Vec<String>> = sites
+    let rows = sites
         .iter()
         .map(|s| {
             let r = per_site.remove(&s.id).unwrap_or_default();
@@ -925,6 +925,15 @@ pub async fn organization_xlsx(
         .collect();
     let mut headers = SUMMARY_HEADERS.to_vec();
     headers.extend(["Zones", "Zones below target"]);
+    Ok((headers, rows))
+}
+
+/// The organization's gap summary as XLSX.
+pub async fn organization_xlsx(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Response, UiError> {
+    let (headers, rows) = organization_rows(&state, &p).await?;
     let bytes = otkeep_report::write_xlsx(&[otkeep_report::Sheet {
         name: "Sites",
         headers: &headers,
@@ -935,6 +944,30 @@ pub async fn organization_xlsx(
         bytes,
         format!("gap-{}.xlsx", jiff::Timestamp::now().strftime("%Y%m%d")),
     ))
+}
+
+/// The organization's gap summary as CSV.
+pub async fn organization_csv(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Response, UiError> {
+    let (headers, rows) = organization_rows(&state, &p).await?;
+    let out = otkeep_report::write_table(&headers, &rows, Vec::new())
+        .map_err(|e| UiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"gap-{}.csv\"",
+                    jiff::Timestamp::now().strftime("%Y%m%d")
+                ),
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 #[derive(Template)]

@@ -142,9 +142,15 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/gap", Can(Read), get(gap::organization)),
         route(
             M::GET,
-            "/gap/export.xlsx",
+            "/gap/summary.xlsx",
             Can(Read),
             get(gap::organization_xlsx),
+        ),
+        route(
+            M::GET,
+            "/gap/summary.csv",
+            Can(Read),
+            get(gap::organization_csv),
         ),
         route(M::GET, "/model", Can(Read), get(model::page)),
         route(M::GET, "/gap/{plural}/{id}", Can(Read), get(gap::page)),

@@ -170,7 +170,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         (_, p) if p.starts_with("/admin/") => who == Admin,
         ("GET", "/") => signed_in,
         ("GET", "/audit" | "/api/v1/audit") => any(&[Admin, Owner, Auditor]),
-        ("GET", "/gap" | "/model" | "/gap/export.xlsx") => {
+        ("GET", "/gap" | "/model" | "/gap/summary.xlsx" | "/gap/summary.csv") => {
             any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
         ("POST", "/gap/{plural}/{id}/import") => {

@@ -326,8 +326,15 @@ async fn site_and_organization_roll_up_and_export(store: Arc<Store>) {
             .unwrap()
             .contains("spreadsheetml")
     );
-    let x = f.admin.get("/gap/export.xlsx").await;
+    let x = f.admin.get("/gap/summary.xlsx").await;
     assert_eq!(x.status, StatusCode::OK);
+    let x = f.admin.get("/gap/summary.csv").await;
+    assert!(x.body.starts_with("\u{feff}Kind,Name,FR1,"), "{}", x.body);
+    assert!(
+        x.body.contains("Site,PH1,") && x.body.contains(",2,1\r\n"),
+        "2 zones, 1 below: {}",
+        x.body
+    );
     // Upload of a filled-in sheet from the site page (multipart, token in the action URL).
     let sheet = "Kind,Zone or conduit,Requirement,Status,Owner\r\nZone,Filling line control,SR 1.2,implemented,OT lead\r\n";
     let upload = |csrf: &str, body: &str| {
