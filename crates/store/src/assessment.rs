@@ -328,7 +328,96 @@ impl Store {
     }
 }
 
+/// An evidence file as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceFile {
+    pub sha256: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+impl Store {
+    /// An evidence file by its SHA-256.
+    pub async fn evidence(&self, sha256: &str) -> Result<Option<EvidenceFile>, StoreError> {
+        let row = sqlx::query(
+            "SELECT sha256, file_name, media_type, content FROM evidence_file WHERE sha256 = $1",
+        )
+        .bind(sha256.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(EvidenceFile {
+            sha256: r.try_get(0)?,
+            file_name: r.try_get(1)?,
+            media_type: r.try_get(2)?,
+            content: r.try_get(3)?,
+        }))
+    }
+
+    /// The sites of the assessments that cite an evidence file (who may see it follows).
+    pub async fn evidence_sites(&self, sha256: &str) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT site_id FROM requirement_assessment WHERE evidence_sha256 = $1",
+        )
+        .bind(sha256.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get(0).map_err(StoreError::from))
+            .collect()
+    }
+}
+
 impl WriteTx<'_> {
+    /// Stores an evidence file (once per content) and returns its SHA-256; the upload is an
+    /// audit event with the file's name, size and hash.
+    pub async fn store_evidence(
+        &mut self,
+        file_name: &str,
+        media_type: &str,
+        content: &[u8],
+    ) -> Result<String, StoreError> {
+        use sha2::{Digest, Sha256};
+        let sha: String = Sha256::digest(content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let exists: i64 = sqlx::query("SELECT COUNT(*) FROM evidence_file WHERE sha256 = $1")
+            .bind(sha.clone())
+            .fetch_one(self.conn())
+            .await?
+            .try_get(0)?;
+        if exists == 0 {
+            let actor = self.actor().to_string();
+            sqlx::query(
+                "INSERT INTO evidence_file (sha256, file_name, media_type, size, content, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(sha.clone())
+            .bind(file_name.chars().take(200).collect::<String>())
+            .bind(media_type.chars().take(100).collect::<String>())
+            .bind(content.len() as i64)
+            .bind(content.to_vec())
+            .bind(crate::now())
+            .bind(actor)
+            .execute(self.conn())
+            .await?;
+        }
+        self.append_event(
+            "evidence_upload",
+            "evidence",
+            None,
+            None,
+            Some(
+                json!({"sha256": sha, "file_name": file_name, "size": content.len(), "new": exists == 0})
+                    .to_string(),
+            ),
+            None,
+        )
+        .await?;
+        Ok(sha)
+    }
+
     /// Stores catalog entries from a customer's licensed copy (text and corrected levels),
     /// replacing earlier imports of the same requirements. One audit event records what
     /// changed (the ids and levels, not the copyrighted text).

@@ -2,7 +2,7 @@
 //!
 //! Each migration is plain SQL written for both SQLite and PostgreSQL. The few places where
 //! the two differ are spelled as placeholders (`{{ID}}` for an auto-assigned 64-bit primary
-//! key) or as a backend-specific tail (triggers). Migrations are never edited once released:
+//! key, `{{BLOB}}` for binary content) or as a backend-specific tail (triggers). Migrations are never edited once released:
 //! a schema change is a new entry at the end of [`MIGRATIONS`].
 
 use crate::{Backend, StoreError};
@@ -53,6 +53,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "evidence files",
+        common: include_str!("migrations/0006_evidence.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {
@@ -65,7 +72,15 @@ impl Migration {
             Backend::Sqlite => self.sqlite,
             Backend::Postgres => self.postgres,
         };
-        format!("{}\n{}", self.common.replace("{{ID}}", id), tail)
+        let blob = match backend {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        };
+        format!(
+            "{}\n{}",
+            self.common.replace("{{ID}}", id).replace("{{BLOB}}", blob),
+            tail
+        )
     }
 }
 

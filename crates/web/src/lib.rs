@@ -7,6 +7,7 @@
 //! - [`routes`]: the route table; every route declares its access gate.
 //! - [`auth`]: authentication (sessions, API tokens), CSRF, security headers, the gate.
 //! - [`account`], [`admin`]: sign-in, one's own account and tokens, account administration.
+//! - [`evidence`]: evidence files attached to assessments (SHA-256 recorded).
 //! - [`sign`]: electronic signatures of records.
 //! - [`model`]: the model health page (model rules' findings).
 //! - [`gap`]: IEC 62443 gap analysis pages and the bulk assessment of a zone's requirements.
@@ -17,6 +18,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod evidence;
 pub mod gap;
 pub mod model;
 pub mod openapi;

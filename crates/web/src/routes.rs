@@ -5,7 +5,7 @@
 //! matrix test, which must know the expected answer for every route and role.
 
 use crate::auth::{self, Gate};
-use crate::{AppState, account, admin, api, gap, model, openapi, sign, ui};
+use crate::{AppState, account, admin, api, evidence, gap, model, openapi, sign, ui};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -207,6 +207,20 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/{plural}/{id}/history",
             Can(Read),
             get(ui::history),
+        ),
+        route(
+            M::POST,
+            "/{plural}/{id}/evidence",
+            Can(Write),
+            post(evidence::upload).layer(axum::extract::DefaultBodyLimit::max(
+                evidence::MAX_EVIDENCE_BYTES + 64 * 1024,
+            )),
+        ),
+        route(
+            M::GET,
+            "/evidence/{sha}",
+            Can(Read),
+            get(evidence::download),
         ),
         route(M::GET, "/{plural}/{id}/sign", Can(Sign), get(sign::form)),
         route(

@@ -34,6 +34,7 @@ struct Plant {
     asset_b: i64,
     assessment_a: i64,
     countermeasure_a: i64,
+    evidence: String,
 }
 
 async fn created(c: &TestClient, uri: &str, body: Value) -> i64 {
@@ -106,7 +107,32 @@ async fn plant(store: Arc<Store>) -> Plant {
                "reasoning": "MFA at the jump host", "residual_risk": "low", "owner": "o", "review_date": "2030-01-01"}),
     )
     .await;
+    // An evidence file cited by the assessment.
+    let evidence = {
+        let mut tx = admin.state.store.begin_write("root", None).await.unwrap();
+        let sha = tx
+            .store_evidence("firewall-rules.pdf", "application/pdf", b"%PDF-1.4 rules")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut a = admin
+            .json(
+                "GET",
+                &format!("/api/v1/assessments/{assessment_a}"),
+                Value::Null,
+            )
+            .await
+            .json();
+        a["evidence_url"] = json!(format!("/evidence/{sha}"));
+        a["evidence_sha256"] = json!(sha.clone());
+        let put = admin
+            .json("PUT", &format!("/api/v1/assessments/{assessment_a}"), a)
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        sha
+    };
     Plant {
+        evidence,
         countermeasure_a,
         assessment_a,
         admin,
@@ -173,6 +199,8 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         ("GET", "/gap" | "/model" | "/gap/summary.xlsx" | "/gap/summary.csv") => {
             any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
+        ("POST", "/{plural}/{id}/evidence") => plural == Some("assessments") && writes,
+        ("GET", "/evidence/{sha}") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/gap/{plural}/{id}/import") => {
             plural == Some("sites") && any(&[Admin, Owner, Engineer])
         }
@@ -314,6 +342,7 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                         },
                     )
                     .replace("{grant}", "999999")
+                    .replace("{sha}", &p.evidence)
                     .replace("{token}", "999999");
                 // Signing out would end the shared session: use a fresh one.
                 let client = if spec.path == "/logout" && *who != Who::Anonymous {

@@ -377,6 +377,63 @@ async fn site_and_organization_roll_up_and_export(store: Arc<Store>) {
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a.body.contains("line 2, Zone or conduit"), "{}", a.body);
+    // An evidence file on an assessment: SHA-256 recorded, downloadable as an attachment.
+    let rec = f
+        .admin
+        .json(
+            "GET",
+            "/api/v1/assessments?requirement=SR%201.2",
+            Value::Null,
+        )
+        .await
+        .json()["items"][0]
+        .clone();
+    let id = rec["id"].as_i64().unwrap();
+    let file = b"<html><script>alert(1)</script>firewall export</html>";
+    let boundary = "EvB";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fw export.html\"\r\nContent-Type: text/html\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = axum::http::Request::post(format!("/assessments/{id}/evidence?_csrf={csrf}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let a = bare.send(req).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let after = f
+        .admin
+        .json("GET", &format!("/api/v1/assessments/{id}"), Value::Null)
+        .await
+        .json();
+    use sha2::Digest;
+    let expected: String = sha2::Sha256::digest(file)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(after["evidence_sha256"], json!(expected));
+    let dl = f.admin.get(&format!("/evidence/{expected}")).await;
+    assert_eq!(dl.status, StatusCode::OK);
+    assert_eq!(dl.headers["content-type"], "application/octet-stream");
+    assert!(
+        dl.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(dl.body.as_bytes(), file);
+    assert_eq!(
+        f.admin
+            .get(&format!("/evidence/{}", "0".repeat(64)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // Imported catalog text shows on the requirements page.
     let mut tx = store.begin_write("lead", None).await.unwrap();
     tx.import_catalog(
