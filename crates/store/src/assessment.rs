@@ -97,18 +97,7 @@ impl Store {
         conduits: bool,
     ) -> Result<StatusMap, StoreError> {
         let column = if conduits { "conduit_id" } else { "zone_id" };
-        let filter = match scope {
-            Scope::All => String::new(),
-            Scope::Limited { sites, .. } if sites.is_empty() => " AND 1 = 0".to_string(),
-            Scope::Limited { sites, .. } => format!(
-                " AND site_id IN ({})",
-                sites
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let filter = crate::read::site_filter(scope, "site_id");
         let sql = format!(
             "SELECT {column}, requirement, status FROM requirement_assessment WHERE {column} IS NOT NULL{filter}"
         );

@@ -198,18 +198,8 @@ impl Store {
         limit: u32,
         scope: &Scope,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        let filter = match scope {
-            Scope::All => String::new(),
-            Scope::Limited { sites, .. } if sites.is_empty() => "WHERE 1 = 0".to_string(),
-            Scope::Limited { sites, .. } => format!(
-                "WHERE site_id IN ({})",
-                sites
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        // `WHERE 1 = 1` so that the site filter can append its `AND …`.
+        let filter = format!("WHERE 1 = 1{}", crate::read::site_filter(scope, "site_id"));
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM audit_event {filter} ORDER BY seq DESC LIMIT {limit}"
         );

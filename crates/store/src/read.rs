@@ -191,6 +191,23 @@ pub(crate) fn decode(kind: &'static KindDef, row: &AnyRow) -> Result<Record, sql
     })
 }
 
+/// ` AND <column> IN (…)` limiting a query to the sites of `scope` (empty for all sites; a
+/// clause matching nothing for no site). Ids come from grants, so they are spelled inline.
+pub(crate) fn site_filter(scope: &Scope, column: &str) -> String {
+    match scope {
+        Scope::All => String::new(),
+        Scope::Limited { sites, .. } if sites.is_empty() => " AND 1 = 0".to_string(),
+        Scope::Limited { sites, .. } => format!(
+            " AND {column} IN ({})",
+            sites
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 impl Store {
     /// Every record matching `q` (all pages of at most [`MAX_PER_PAGE`]); for reports and
     /// checks that need the whole set.

@@ -48,6 +48,42 @@ fn sl_t(record: &Record) -> SlVector {
     }
 }
 
+/// The site behind `/gap/{plural}/{id}/…` pages that exist for sites only, and its scope.
+async fn site_of(
+    state: &AppState,
+    p: &Principal,
+    plural: &str,
+    id: i64,
+    what: &str,
+) -> Result<(Record, Scope), UiError> {
+    if plural != "sites" {
+        return Err(UiError::NotFound(format!(
+            "There is no {what} for '{plural}'."
+        )));
+    }
+    let site = load(state, p, &SITE_KIND, id).await?;
+    let scope = Scope::Limited {
+        sites: vec![id],
+        records: Vec::new(),
+    };
+    Ok((site, scope))
+}
+
+/// A download: content type, file name, bytes.
+fn attachment(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 fn today() -> String {
     jiff::Zoned::now().date().to_string()
 }
@@ -686,32 +722,16 @@ pub async fn site_csv(
     p: Principal,
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Response, UiError> {
-    if plural != "sites" {
-        return Err(UiError::NotFound(format!(
-            "There is no gap export for '{plural}'."
-        )));
-    }
-    let site = load(&state, &p, &SITE_KIND, id).await?;
+    let (site, _) = site_of(&state, &p, &plural, id, "gap export").await?;
     let rows = state.store.assessment_sheet(id, &today()).await?;
-    let headers = otkeep_store::SHEET_HEADERS;
-    let out = otkeep_report::write_table(headers, &rows, Vec::new())
+    let out = otkeep_report::write_table(otkeep_store::SHEET_HEADERS, &rows, Vec::new())
         .map_err(|e| UiError::Internal(e.to_string()))?;
     let name = format!(
         "gap-{}-{}.csv",
         site.get("code").to_text(),
         jiff::Timestamp::now().strftime("%Y%m%d")
     );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(attachment("text/csv; charset=utf-8", &name, out))
 }
 
 /// The zone and conduit diagram of a site (SVG), zones coloured by their gap.
@@ -721,16 +741,7 @@ pub async fn site_diagram(
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Response, UiError> {
     use otkeep_report::diagram::{DiagramConduit, DiagramZone};
-    if plural != "sites" {
-        return Err(UiError::NotFound(format!(
-            "There is no diagram for '{plural}'."
-        )));
-    }
-    let site = load(&state, &p, &SITE_KIND, id).await?;
-    let scope = Scope::Limited {
-        sites: vec![id],
-        records: Vec::new(),
-    };
+    let (site, scope) = site_of(&state, &p, &plural, id, "diagram").await?;
     let catalog = state.store.catalog().await?;
     let statuses = state.store.assessment_statuses(&scope, false).await?;
     let (_, cover) = coverage(&state, &scope).await?;
@@ -810,20 +821,11 @@ fn summary_row(kind: &str, r: &GapRow) -> Vec<String> {
 }
 
 fn xlsx_response(bytes: Vec<u8>, name: String) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
+    attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &name,
         bytes,
     )
-        .into_response()
 }
 
 /// The gap report of a site as XLSX: a summary (SL-A/SL-T per FR of every zone and conduit)
@@ -833,16 +835,7 @@ pub async fn site_xlsx(
     p: Principal,
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Response, UiError> {
-    if plural != "sites" {
-        return Err(UiError::NotFound(format!(
-            "There is no gap report for '{plural}'."
-        )));
-    }
-    let site = load(&state, &p, &SITE_KIND, id).await?;
-    let scope = Scope::Limited {
-        sites: vec![id],
-        records: Vec::new(),
-    };
+    let (site, scope) = site_of(&state, &p, &plural, id, "gap report").await?;
     let catalog = state.store.catalog().await?;
     let (_, cover) = coverage(&state, &scope).await?;
     let mut summary = Vec::new();
@@ -954,20 +947,8 @@ pub async fn organization_csv(
     let (headers, rows) = organization_rows(&state, &p).await?;
     let out = otkeep_report::write_table(&headers, &rows, Vec::new())
         .map_err(|e| UiError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"gap-{}.csv\"",
-                    jiff::Timestamp::now().strftime("%Y%m%d")
-                ),
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    let name = format!("gap-{}.csv", jiff::Timestamp::now().strftime("%Y%m%d"));
+    Ok(attachment("text/csv; charset=utf-8", &name, out))
 }
 
 #[derive(Template)]
@@ -986,12 +967,7 @@ pub async fn import_sheet(
     Path((plural, id)): Path<(String, i64)>,
     multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, UiError> {
-    if plural != "sites" {
-        return Err(UiError::NotFound(format!(
-            "There is no sheet import for '{plural}'."
-        )));
-    }
-    let site = load(&state, &p, &SITE_KIND, id).await?;
+    let (site, _) = site_of(&state, &p, &plural, id, "sheet import").await?;
     p.require(Capability::Write, Some(id))?;
     let mut multipart = multipart.map_err(|e| {
         UiError::BadRequest(format!("send the sheet as a file upload (multipart): {e}"))
