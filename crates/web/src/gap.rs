@@ -921,17 +921,36 @@ async fn organization_rows(
     Ok((headers, rows))
 }
 
-/// The organization's gap summary as XLSX.
+/// The organization's gap report as XLSX: the summary per site and every site's requirement
+/// list.
 pub async fn organization_xlsx(
     State(state): State<AppState>,
     p: Principal,
 ) -> Result<Response, UiError> {
     let (headers, rows) = organization_rows(&state, &p).await?;
-    let bytes = otkeep_report::write_xlsx(&[otkeep_report::Sheet {
-        name: "Sites",
-        headers: &headers,
-        rows: &rows,
-    }])
+    // Every site's requirement list, one sheet, the site first.
+    let mut requirements = Vec::new();
+    for site in all(&state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await? {
+        for row in state.store.assessment_sheet(site.id, &today()).await? {
+            let mut r = vec![site.title()];
+            r.extend(row);
+            requirements.push(r);
+        }
+    }
+    let mut sheet_headers = vec!["Site"];
+    sheet_headers.extend(otkeep_store::SHEET_HEADERS);
+    let bytes = otkeep_report::write_xlsx(&[
+        otkeep_report::Sheet {
+            name: "Sites",
+            headers: &headers,
+            rows: &rows,
+        },
+        otkeep_report::Sheet {
+            name: "Requirements",
+            headers: &sheet_headers,
+            rows: &requirements,
+        },
+    ])
     .map_err(UiError::Internal)?;
     Ok(xlsx_response(
         bytes,
