@@ -342,6 +342,8 @@ fn event_row(e: &AuditEvent, tz: Option<&str>) -> EventRow {
         (_, None) => text("username")
             .or_else(|| text("name"))
             .or_else(|| text("role"))
+            .or_else(|| text("file_name"))
+            .or_else(|| text("source"))
             .unwrap_or_default(),
     };
     EventRow {
@@ -351,6 +353,8 @@ fn event_row(e: &AuditEvent, tz: Option<&str>) -> EventRow {
         kind_label: kind.map_or_else(
             || match e.kind.as_str() {
                 "account" => "Account".to_string(),
+                "catalog" => "Catalog".to_string(),
+                "evidence" => "Evidence file".to_string(),
                 other => other.to_string(),
             },
             |k| k.label.to_string(),
