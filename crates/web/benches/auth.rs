@@ -100,10 +100,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let a = anon
-                    .form(
-                        "/login",
-                        &[("username", "engineer"), ("password", TEST_PASSWORD)],
-                    )
+                    .sign_in_form(&[("username", "engineer"), ("password", TEST_PASSWORD)])
                     .await;
                 assert_eq!(a.status, StatusCode::SEE_OTHER);
             })

@@ -17,6 +17,42 @@ struct LoginPage {
     username: String,
     next: String,
     error: Option<String>,
+    /// The sign-in form's own CSRF token (there is no session yet): it must come back both in
+    /// the form and in the `otkeep_login` cookie (double submit).
+    login_csrf: String,
+}
+
+/// The cookie holding the sign-in form's token.
+pub const LOGIN_COOKIE: &str = "otkeep_login";
+
+/// A sign-in page with its form token, and the cookie that carries it. The token of an
+/// existing cookie is kept: a browser may load the sign-in page more than once (a redirect for
+/// its favicon, a second tab), and each form must stay valid.
+fn login_page(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    status: StatusCode,
+    username: String,
+    next: String,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let token = match crate::auth::cookie(headers, LOGIN_COOKIE) {
+        Some(t) if t.len() == 32 && t.chars().all(|c| c.is_ascii_hexdigit()) => t.to_string(),
+        _ => otkeep_store::identity::random_hex(16)?,
+    };
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!("{LOGIN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+    let page = render(
+        status,
+        &LoginPage {
+            nav: Nav::anonymous(),
+            username,
+            next,
+            error,
+            login_csrf: token,
+        },
+    );
+    Ok(([(header::SET_COOKIE, cookie)], page).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -34,15 +70,18 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn login_form(Query(params): Query<LoginParams>) -> Response {
-    render(
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(params): Query<LoginParams>,
+) -> Result<Response, UiError> {
+    login_page(
+        &state,
+        &headers,
         StatusCode::OK,
-        &LoginPage {
-            nav: Nav::anonymous(),
-            username: String::new(),
-            next: safe_next(params.next.as_deref()),
-            error: None,
-        },
+        String::new(),
+        safe_next(params.next.as_deref()),
+        None,
     )
 }
 
@@ -50,14 +89,35 @@ pub async fn login_form(Query(params): Query<LoginParams>) -> Response {
 pub struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    _login_csrf: String,
     next: Option<String>,
 }
 
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, UiError> {
+    // Sign-in CSRF: the form's token must match the cookie set with the form, so another site
+    // cannot sign a browser into an account of its choosing.
+    let cookie = crate::auth::cookie(&headers, LOGIN_COOKIE).unwrap_or("");
+    let fresh = !cookie.is_empty()
+        && bool::from(subtle::ConstantTimeEq::ct_eq(
+            cookie.as_bytes(),
+            form._login_csrf.as_bytes(),
+        ));
+    if !fresh {
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            form.username.chars().take(100).collect(),
+            safe_next(form.next.as_deref()),
+            Some("The sign-in form expired or came from elsewhere. Please sign in again.".into()),
+        );
+    }
     let outcome = state
         .store
         .login(
@@ -96,15 +156,14 @@ pub async fn login(
                 "The username or password is not right (or the account is locked or disabled)."
                     .to_string()
             };
-            Ok(render(
+            login_page(
+                &state,
+                &headers,
                 StatusCode::UNAUTHORIZED,
-                &LoginPage {
-                    nav: Nav::anonymous(),
-                    username: form.username.chars().take(100).collect(),
-                    next: safe_next(form.next.as_deref()),
-                    error: Some(error),
-                },
-            ))
+                form.username.chars().take(100).collect(),
+                safe_next(form.next.as_deref()),
+                Some(error),
+            )
         }
     }
 }

@@ -115,6 +115,32 @@ impl TestClient {
         }
     }
 
+    /// Fetches the sign-in form and posts it with `fields` (the form token and its cookie
+    /// included, as a browser would).
+    pub async fn sign_in_form(&self, fields: &[(&str, &str)]) -> Answer {
+        let page = self.get("/login").await;
+        let cookie = page
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_default()
+            .to_string();
+        let token = cookie
+            .split_once('=')
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("_login_csrf", &token));
+        let body = serde_urlencoded::to_string(&all).expect("form");
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
     pub fn csrf(&self) -> String {
         match &self.credential {
             Credential::Session { csrf, .. } => csrf.clone(),
@@ -128,7 +154,13 @@ impl TestClient {
         match &self.credential {
             Credential::None => {}
             Credential::Session { cookie, csrf } => {
-                if let Ok(v) = format!("{SESSION_COOKIE}={cookie}").parse() {
+                // Keep cookies the request already carries (the sign-in form's).
+                let existing = h
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|c| format!("{c}; "))
+                    .unwrap_or_default();
+                if let Ok(v) = format!("{existing}{SESSION_COOKIE}={cookie}").parse() {
                     h.insert(header::COOKIE, v);
                 }
                 if !csrf.is_empty()

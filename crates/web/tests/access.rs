@@ -355,7 +355,14 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                 } else {
                     client.clone()
                 };
-                let answer = client.send(request(&spec.method, &uri)).await;
+                let answer = if spec.path == "/login" && spec.method == Method::POST {
+                    // The sign-in form carries its own token (fetched with the form).
+                    client
+                        .sign_in_form(&[("username", "nobody-here"), ("password", "wrong")])
+                        .await
+                } else {
+                    client.send(request(&spec.method, &uri)).await
+                };
                 let ok = if spec.path == "/logout" && expected {
                     answer.status == StatusCode::SEE_OTHER
                         && answer.headers[header::SET_COOKIE]
@@ -657,16 +664,41 @@ async fn sign_in_sets_a_hardened_cookie_rotates_and_sign_out_ends_it(store: Arc<
     let login = |pw: &'static str, next: &'static str| {
         let anon = anon.clone();
         async move {
-            anon.form(
-                "/login",
-                &[("username", "gina"), ("password", pw), ("next", next)],
-            )
-            .await
+            anon.sign_in_form(&[("username", "gina"), ("password", pw), ("next", next)])
+                .await
         }
     };
     let bad = login("wrong password", "/").await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    assert!(bad.headers.get(header::SET_COOKIE).is_none());
+    assert!(
+        bad.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .all(|c| !c.to_str().unwrap_or("").contains("otkeep_session")),
+        "no session for a wrong password"
+    );
+    // Sign-in CSRF: a post without the form's token (or with another one) is refused.
+    let forged = anon
+        .form(
+            "/login",
+            &[("username", "gina"), ("password", TEST_PASSWORD)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("sign-in form expired"));
+    let forged = anon
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, "otkeep_login=aaaa")
+                .body(Body::from(format!(
+                    "username=gina&password={}&_login_csrf=bbbb",
+                    TEST_PASSWORD.replace(' ', "+")
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let first = login(TEST_PASSWORD, "/zones").await;
     assert_eq!(
         (first.status, first.location()),
