@@ -249,9 +249,11 @@ impl Store {
                 },
             )
             .await?;
+        let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+        let mut all_signatures = self.signatures_of("countermeasure", &ids).await?;
         let mut out = Vec::with_capacity(records.len());
         for record in records {
-            let signatures = self.signatures("countermeasure", record.id).await?;
+            let signatures = all_signatures.remove(&record.id).unwrap_or_default();
             let hash = crate::identity::content_hash(&record);
             let decision = signatures.iter().rev().find(|s| {
                 s.content_hash == hash && (s.meaning == "approved" || s.meaning == "rejected")

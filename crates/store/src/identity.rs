@@ -859,31 +859,55 @@ impl Store {
 
     /// The signatures of a record, oldest first.
     pub async fn signatures(&self, kind: &str, id: i64) -> Result<Vec<Signature>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, kind, record_id, record_version, account_id, signer, signer_name, meaning, comment, content_hash, signed_at, audit_seq FROM signature WHERE kind = $1 AND record_id = $2 ORDER BY id",
-        )
-        .bind(kind.to_string())
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Signature {
-                    id: r.try_get("id")?,
-                    kind: r.try_get("kind")?,
-                    record_id: r.try_get("record_id")?,
-                    record_version: r.try_get("record_version")?,
-                    account_id: r.try_get("account_id")?,
-                    signer: r.try_get("signer")?,
-                    signer_name: r.try_get("signer_name")?,
-                    meaning: r.try_get("meaning")?,
-                    comment: r.try_get("comment")?,
-                    content_hash: r.try_get("content_hash")?,
-                    signed_at: r.try_get("signed_at")?,
-                    audit_seq: r.try_get("audit_seq")?,
-                })
-            })
-            .collect()
+        Ok(self
+            .signatures_of(kind, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default())
+    }
+
+    /// The signatures of several records of one kind in one query: record id → signatures,
+    /// oldest first.
+    pub async fn signatures_of(
+        &self,
+        kind: &str,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<Signature>>, StoreError> {
+        let mut out: std::collections::HashMap<i64, Vec<Signature>> = Default::default();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        // Ids are integers, spelled inline.
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, kind, record_id, record_version, account_id, signer, signer_name, meaning, comment, content_hash, signed_at, audit_seq FROM signature WHERE kind = $1 AND record_id IN ({list}) ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        for r in &rows {
+            let s = Signature {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                record_id: r.try_get("record_id")?,
+                record_version: r.try_get("record_version")?,
+                account_id: r.try_get("account_id")?,
+                signer: r.try_get("signer")?,
+                signer_name: r.try_get("signer_name")?,
+                meaning: r.try_get("meaning")?,
+                comment: r.try_get("comment")?,
+                content_hash: r.try_get("content_hash")?,
+                signed_at: r.try_get("signed_at")?,
+                audit_seq: r.try_get("audit_seq")?,
+            };
+            out.entry(s.record_id).or_default().push(s);
+        }
+        Ok(out)
     }
 
     /// A fresh one-time password (to show once) and its hash, for a new account or a reset.

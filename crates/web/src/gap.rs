@@ -180,17 +180,17 @@ fn rollup_row(href: String, title: String, r: &Rollup) -> GapRow {
     }
 }
 
-/// The organization: one row per site (zones rolled up), and the total.
-pub async fn organization(
-    State(state): State<AppState>,
-    p: Principal,
-) -> Result<Response, UiError> {
+/// The sites `p` may read, each with the roll-up of its zones, and the organization's total.
+async fn site_rollups(
+    state: &AppState,
+    p: &Principal,
+) -> Result<(Vec<(Record, Rollup)>, Rollup), UiError> {
     let scope = p.read_scope(&ZONE_KIND)?;
     let catalog = state.store.catalog().await?;
-    let sites = all(&state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
-    let zones = all(&state, &ZONE_KIND, scope.clone(), &[]).await?;
+    let sites = all(state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
+    let zones = all(state, &ZONE_KIND, scope.clone(), &[]).await?;
     let statuses = state.store.assessment_statuses(&scope, false).await?;
-    let (_, cover) = coverage(&state, &scope).await?;
+    let (_, cover) = coverage(state, &scope).await?;
     let mut per_site: BTreeMap<i64, Rollup> = BTreeMap::new();
     let mut total = Rollup::default();
     for z in &zones {
@@ -200,17 +200,29 @@ pub async fn organization(
         }
         total.add(&g);
     }
-    let rows = sites
-        .iter()
+    let sites = sites
+        .into_iter()
         .map(|s| {
             let r = per_site.remove(&s.id).unwrap_or_default();
-            rollup_row(format!("/gap/sites/{}", s.id), s.title(), &r)
+            (s, r)
         })
         .collect();
+    Ok((sites, total))
+}
+
+/// The organization: one row per site (zones rolled up), and the total.
+pub async fn organization(
+    State(state): State<AppState>,
+    p: Principal,
+) -> Result<Response, UiError> {
+    let (sites, total) = site_rollups(&state, &p).await?;
     let page = OrgPage {
         nav: Nav::new("gap", &p),
         frs: FOUNDATIONAL_REQUIREMENTS.iter().map(|f| f.0).collect(),
-        rows,
+        rows: sites
+            .iter()
+            .map(|(s, r)| rollup_row(format!("/gap/sites/{}", s.id), s.title(), r))
+            .collect(),
         total: rollup_row(String::new(), "Organization".into(), &total),
     };
     Ok(render(StatusCode::OK, &page))
@@ -256,25 +268,30 @@ pub async fn page(
     }
 }
 
-async fn site_page(state: &AppState, p: &Principal, id: i64) -> Result<Response, UiError> {
-    let site = load(state, p, &SITE_KIND, id).await?;
-    let scope = Scope::Limited {
-        sites: vec![id],
-        records: Vec::new(),
-    };
+/// The gap rows of a site's zones and conduits, and the roll-up of its zones.
+async fn site_rows(
+    state: &AppState,
+    scope: &Scope,
+) -> Result<(Vec<GapRow>, Vec<GapRow>, Rollup), UiError> {
     let catalog = state.store.catalog().await?;
-    let (_, cover) = coverage(state, &scope).await?;
+    let (_, cover) = coverage(state, scope).await?;
     let mut total = Rollup::default();
-    let mut section = |records: &[Record], target: Target, statuses: &StatusMap, plural: &str| {
-        records
+    let mut sections = Vec::new();
+    for (kind, target, conduits) in [
+        (&ZONE_KIND, Target::Zone, false),
+        (&CONDUIT_KIND, Target::Conduit, true),
+    ] {
+        let statuses = state.store.assessment_statuses(scope, conduits).await?;
+        let rows = all(state, kind, scope.clone(), &[])
+            .await?
             .iter()
             .map(|r| {
-                let g = gap_of(&catalog, r, target, statuses, &cover);
+                let g = gap_of(&catalog, r, target, &statuses, &cover);
                 if target == Target::Zone {
                     total.add(&g);
                 }
                 GapRow {
-                    href: format!("/gap/{plural}/{}", r.id),
+                    href: format!("/gap/{}/{}", kind.plural, r.id),
                     title: r.title(),
                     frs: fr_cells(g.sl_a, g.sl_t, &g.by_fr),
                     in_force: g.in_force(),
@@ -283,19 +300,22 @@ async fn site_page(state: &AppState, p: &Principal, id: i64) -> Result<Response,
                     extra: format!("{}% met", percent(g.met(), g.in_force())),
                 }
             })
-            .collect::<Vec<_>>()
-    };
-    let zones = all(state, &ZONE_KIND, scope.clone(), &[]).await?;
-    let zone_statuses = state.store.assessment_statuses(&scope, false).await?;
-    let zone_rows = section(&zones, Target::Zone, &zone_statuses, "zones");
-    let conduits = all(state, &CONDUIT_KIND, scope.clone(), &[]).await?;
-    let conduit_statuses = state.store.assessment_statuses(&scope, true).await?;
-    let conduit_rows = section(&conduits, Target::Conduit, &conduit_statuses, "conduits");
+            .collect::<Vec<_>>();
+        sections.push(rows);
+    }
+    let conduit_rows = sections.pop().unwrap_or_default();
+    let zone_rows = sections.pop().unwrap_or_default();
+    Ok((zone_rows, conduit_rows, total))
+}
+
+async fn site_page(state: &AppState, p: &Principal, id: i64) -> Result<Response, UiError> {
+    let (site, scope) = site_of(state, p, "sites", id, "gap page").await?;
+    let (zones, conduits, total) = site_rows(state, &scope).await?;
     let page = SitePage {
         nav: Nav::new("gap", p),
         frs: FOUNDATIONAL_REQUIREMENTS.iter().map(|f| f.0).collect(),
-        zones: zone_rows,
-        conduits: conduit_rows,
+        zones,
+        conduits,
         total: rollup_row(String::new(), site.title(), &total),
         can_write: p.access.may(Capability::Write, Some(site.id)),
         site,
@@ -836,28 +856,12 @@ pub async fn site_xlsx(
     Path((plural, id)): Path<(String, i64)>,
 ) -> Result<Response, UiError> {
     let (site, scope) = site_of(&state, &p, &plural, id, "gap report").await?;
-    let catalog = state.store.catalog().await?;
-    let (_, cover) = coverage(&state, &scope).await?;
-    let mut summary = Vec::new();
-    for (kind, target, conduits) in [
-        (&ZONE_KIND, Target::Zone, false),
-        (&CONDUIT_KIND, Target::Conduit, true),
-    ] {
-        let statuses = state.store.assessment_statuses(&scope, conduits).await?;
-        for r in all(&state, kind, scope.clone(), &[]).await? {
-            let g = gap_of(&catalog, &r, target, &statuses, &cover);
-            let row = GapRow {
-                href: String::new(),
-                title: r.title(),
-                frs: fr_cells(g.sl_a, g.sl_t, &g.by_fr),
-                in_force: g.in_force(),
-                met: g.met(),
-                open: g.open(),
-                extra: String::new(),
-            };
-            summary.push(summary_row(kind.label, &row));
-        }
-    }
+    let (zones, conduits, _) = site_rows(&state, &scope).await?;
+    let summary: Vec<Vec<String>> = zones
+        .iter()
+        .map(|r| summary_row(ZONE_KIND.label, r))
+        .chain(conduits.iter().map(|r| summary_row(CONDUIT_KIND.label, r)))
+        .collect();
     let requirements = state.store.assessment_sheet(id, &today()).await?;
     let bytes = otkeep_report::write_xlsx(&[
         otkeep_report::Sheet {
@@ -888,29 +892,11 @@ async fn organization_rows(
     state: &AppState,
     p: &Principal,
 ) -> Result<(Vec<&'static str>, Vec<Vec<String>>), UiError> {
-    let scope = p.read_scope(&ZONE_KIND)?;
-    let catalog = state.store.catalog().await?;
-    let sites = all(state, &SITE_KIND, p.access.read_scope(&SITE_KIND), &[]).await?;
-    let zones = all(state, &ZONE_KIND, scope.clone(), &[]).await?;
-    let statuses = state.store.assessment_statuses(&scope, false).await?;
-    let (_, cover) = coverage(state, &scope).await?;
-    let mut per_site: BTreeMap<i64, Rollup> = BTreeMap::new();
-    for z in &zones {
-        if let Some(site) = z.site_id() {
-            per_site.entry(site).or_default().add(&gap_of(
-                &catalog,
-                z,
-                Target::Zone,
-                &statuses,
-                &cover,
-            ));
-        }
-    }
+    let (sites, _) = site_rollups(state, p).await?;
     let rows = sites
         .iter()
-        .map(|s| {
-            let r = per_site.remove(&s.id).unwrap_or_default();
-            let mut row = summary_row("Site", &rollup_row(String::new(), s.title(), &r));
+        .map(|(s, r)| {
+            let mut row = summary_row("Site", &rollup_row(String::new(), s.title(), r));
             row.push(r.parts.to_string());
             row.push(r.parts_short.to_string());
             row
