@@ -32,6 +32,10 @@ pub enum FieldType {
     Choice(&'static [Choice]),
     /// The id of a record of another kind (by kind name).
     Ref(&'static str),
+    /// The ids of any number of records of another kind (by kind name), in order, without
+    /// repeats; stored in the child table `<table>_<name>` (`owner_id`, `position`, `ref_id`),
+    /// whose foreign key keeps every id pointing at an existing record.
+    Refs(&'static str),
     /// An IANA time zone name such as `Europe/Berlin`.
     TimeZone,
     /// A calendar date, stored as `YYYY-MM-DD` text (so text order is date order).
@@ -50,9 +54,10 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    /// Whether values of this type are stored in the kind's own table (all but channels).
+    /// Whether values of this type are stored in the kind's own table (all but the child-table
+    /// types: channels and reference lists).
     pub fn is_column(&self) -> bool {
-        !matches!(self, FieldType::Channels)
+        !matches!(self, FieldType::Channels | FieldType::Refs(_))
     }
 }
 
@@ -131,10 +136,10 @@ impl Field {
         self
     }
 
-    /// The kind this field refers to, if it is a reference.
+    /// The kind this field refers to, if it is a reference or a list of references.
     pub fn ref_kind(&self) -> Option<&'static str> {
         match self.ty {
-            FieldType::Ref(k) => Some(k),
+            FieldType::Ref(k) | FieldType::Refs(k) => Some(k),
             _ => None,
         }
     }

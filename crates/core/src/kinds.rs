@@ -417,14 +417,14 @@ pub static COUNTERMEASURE_KIND: KindDef = KindDef {
     fields: &[
         SITE,
         NAME,
-        Field::new("zone_id", "Zone", T::Ref("zone"))
+        Field::new("zones", "Zones", T::Refs("zone"))
             .required()
+            .help("Every zone where it meets the requirements it covers (one measure, such as a shared jump host, can serve several).")
             .filter()
-            .sort()
             .list()
             .site_rule(SiteRule::SameSite),
-        Field::new("asset_id", "Asset", T::Ref("asset"))
-            .help("The component it compensates for, when it is about one component.")
+        Field::new("assets", "Components", T::Refs("asset"))
+            .help("The components whose missing capability (SL-C below the zone's SL-T) it makes up for, when it is about particular components.")
             .filter()
             .list()
             .site_rule(SiteRule::SameSite),

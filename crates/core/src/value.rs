@@ -124,6 +124,8 @@ pub enum Value {
     Bool(bool),
     Sl(SlVector),
     Channels(Vec<Channel>),
+    /// Ids of referenced records (a reference list), in order, without repeats.
+    Ids(Vec<i64>),
 }
 
 impl Value {
@@ -149,6 +151,15 @@ impl Value {
         matches!(self, Value::Bool(true))
     }
 
+    /// The record ids a reference (one id) or a reference list (any number) holds.
+    pub fn ids(&self) -> &[i64] {
+        match self {
+            Value::Int(i) => std::slice::from_ref(i),
+            Value::Ids(ids) => ids,
+            _ => &[],
+        }
+    }
+
     /// The value as JSON (the API and the audit trail use this form).
     pub fn to_json(&self) -> Json {
         match self {
@@ -158,6 +169,7 @@ impl Value {
             Value::Bool(b) => json!(b),
             Value::Sl(v) => json!(v.levels()),
             Value::Channels(c) => json!(c),
+            Value::Ids(ids) => json!(ids),
         }
     }
 
@@ -174,6 +186,11 @@ impl Value {
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join("; "),
+            Value::Ids(ids) => ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }
@@ -261,6 +278,7 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
         return Ok(match field.ty {
             FieldType::Bool => Value::Bool(false),
             FieldType::Channels => Value::Channels(Vec::new()),
+            FieldType::Refs(_) => Value::Ids(Vec::new()),
             _ => Value::Null,
         });
     }
@@ -300,6 +318,20 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
                 .parse()
                 .map_err(|_| format!("'{text}' is not a record id"))?;
             Ok(Value::Int(i))
+        }
+        FieldType::Refs(_) => {
+            let mut ids = Vec::new();
+            for part in split_list(text) {
+                let id: i64 = part
+                    .strip_prefix('#')
+                    .unwrap_or(part)
+                    .parse()
+                    .map_err(|_| format!("'{part}' is not a record id"))?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Ok(Value::Ids(ids))
         }
         FieldType::Bool => match text.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "y" | "on" | "x" => Ok(Value::Bool(true)),
@@ -378,6 +410,22 @@ pub fn parse_json(field: &Field, json: &Json) -> Result<Value, String> {
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Channels),
+        (FieldType::Refs(_), Json::Array(items)) => {
+            let mut ids = Vec::new();
+            for item in items {
+                let id = match item {
+                    Json::Number(n) => n.as_i64(),
+                    Json::String(s) => s.trim().trim_start_matches('#').parse().ok(),
+                    _ => None,
+                }
+                .ok_or_else(|| format!("{item} is not a record id"))?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Ok(Value::Ids(ids))
+        }
+        (FieldType::Refs(_), Json::Number(_)) => parse_text(field, &json.to_string()),
         _ => Err(format!("unexpected JSON value {json}")),
     }
 }
@@ -431,6 +479,9 @@ fn collect(
                 field.name,
                 format!("{} is required", field.label),
             )),
+            Ok(Value::Ids(ids)) if field.required && ids.is_empty() => errors.push(
+                FieldError::new(field.name, format!("name at least one: {}", field.label)),
+            ),
             Ok(v) => {
                 values.insert(field.name, v);
             }
@@ -657,6 +708,27 @@ mod tests {
             assert_eq!(formula_guarded(cell), cell);
             assert_eq!(formula_unguarded(cell), cell);
         }
+    }
+
+    #[test]
+    fn reference_lists_parse_from_text_and_json() {
+        let f = Field::new("zones", "Zones", FieldType::Refs("zone"));
+        assert_eq!(parse_text(&f, "3, 7;#9 3"), Ok(Value::Ids(vec![3, 7, 9])));
+        assert_eq!(parse_text(&f, ""), Ok(Value::Ids(Vec::new())));
+        assert_eq!(
+            parse_text(&f, "3, Cell 2"),
+            Err("'Cell' is not a record id".to_string())
+        );
+        assert_eq!(
+            parse_json(&f, &json!([4, "5", 4])),
+            Ok(Value::Ids(vec![4, 5]))
+        );
+        assert_eq!(parse_json(&f, &json!(6)), Ok(Value::Ids(vec![6])));
+        assert!(parse_json(&f, &json!([true])).is_err());
+        assert_eq!(Value::Ids(vec![4, 5]).to_text(), "4, 5");
+        assert_eq!(Value::Ids(vec![4, 5]).to_json(), json!([4, 5]));
+        assert_eq!(Value::Ids(vec![4, 5]).ids(), &[4, 5]);
+        assert_eq!(Value::Int(4).ids(), &[4]);
     }
 
     #[test]

@@ -26,7 +26,7 @@
 //! [`ImportError::Rejected`] lists every problem with its line and field; otherwise it is
 //! committed, with one audit event per created record.
 
-use otkeep_core::kind::{Field, KindDef};
+use otkeep_core::kind::{Field, FieldType, KindDef};
 use otkeep_core::kinds::SITE_KIND;
 use otkeep_core::value::{parse_text, values_from_text};
 use otkeep_core::{Value, Values};
@@ -703,19 +703,30 @@ impl Importer<'_> {
                 continue;
             }
             let site_id = site.as_ref().map(|(id, _)| *id);
-            match self.resolver.resolve(target, site_id, cell).await? {
-                Some((id, _)) => {
-                    input.insert(field.name.to_string(), id.to_string());
-                }
-                None => {
-                    let site_code = site.as_ref().map(|(_, code)| code.as_str());
-                    errors.push(RowError::new(
-                        line,
-                        field.name,
-                        not_found(target, cell, site_code),
-                    ));
+            // A reference list names its records separated by `;` (titles may hold commas).
+            let names: Vec<&str> = match field.ty {
+                FieldType::Refs(_) => cell
+                    .split([';', '\n'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                _ => vec![cell],
+            };
+            let mut ids = Vec::with_capacity(names.len());
+            for name in names {
+                match self.resolver.resolve(target, site_id, name).await? {
+                    Some((id, _)) => ids.push(id.to_string()),
+                    None => {
+                        let site_code = site.as_ref().map(|(_, code)| code.as_str());
+                        errors.push(RowError::new(
+                            line,
+                            field.name,
+                            not_found(target, name, site_code),
+                        ));
+                    }
                 }
             }
+            input.insert(field.name.to_string(), ids.join(", "));
         }
 
         match values_from_text(kind, &input) {

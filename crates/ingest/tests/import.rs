@@ -1,6 +1,6 @@
 //! CSV import, run against SQLite and against PostgreSQL (see `otkeep_store::testing`).
 
-use otkeep_core::kinds::{ASSET_KIND, SITE_KIND, ZONE_KIND};
+use otkeep_core::kinds::{ASSET_KIND, COUNTERMEASURE_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::value::values_from_json;
 use otkeep_core::{KindDef, Record, Value, Values};
 use otkeep_ingest::{ImportError, ImportReport, RowError, import_csv};
@@ -19,6 +19,7 @@ otkeep_store::on_both_backends!(
     unreadable_input_names_the_file_and_line,
     empty_lines_before_the_header_are_skipped_and_counted,
     malformed_input_is_an_error_not_a_panic,
+    reference_lists_import_by_name,
 );
 
 const GOOD: &[u8] = include_bytes!("fixtures/good_assets.csv");
@@ -448,4 +449,80 @@ async fn malformed_input_is_an_error_not_a_panic(store: Arc<Store>) {
         );
     }
     assert!(assets(store, None).await.is_empty());
+}
+
+/// A countermeasure's zones are named `Control; DMZ` in a file, as the export writes them;
+/// each name is resolved within the row's site and each unknown one is reported.
+async fn reference_lists_import_by_name(store: Arc<Store>) {
+    let store = &*store;
+    let f = fixture(store).await;
+    let file = "Site,Name,Zones,Requirements,Reasoning,Residual risk,Owner,Review by\n\
+                FRA1,Shared jump host,Control; DMZ,SR 1.1 RE 1,Personal accounts at the jump host,low,OT lead,2030-06-30\n\
+                KAL1,Diode,DMZ,SR 5.2,One-way gateway,medium,OT lead,2030-06-30\n";
+    let report = import_csv(
+        store,
+        &COUNTERMEASURE_KIND,
+        file.as_bytes(),
+        "cm.csv",
+        None,
+        "bob",
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.created, 2);
+    let all = store
+        .list(&COUNTERMEASURE_KIND, &ListQuery::default())
+        .await
+        .unwrap()
+        .records;
+    let jump = all
+        .iter()
+        .find(|r| r.title() == "Shared jump host")
+        .unwrap();
+    assert_eq!(
+        jump.get("zones"),
+        &Value::Ids(vec![f.fra1_zones["Control"], f.fra1_zones["DMZ"]])
+    );
+    let diode = all.iter().find(|r| r.title() == "Diode").unwrap();
+    assert_eq!(diode.get("zones"), &Value::Ids(vec![f.kal1_zones["DMZ"]]));
+
+    // The export writes the list back by name, and it reads back the same.
+    let titles = store.ref_titles(&COUNTERMEASURE_KIND, &all).await.unwrap();
+    let mut exported = Vec::new();
+    otkeep_report::write_csv(&COUNTERMEASURE_KIND, &all, &titles, &mut exported).unwrap();
+    let text = String::from_utf8(exported).unwrap();
+    assert!(text.contains("Control; DMZ"), "{text}");
+
+    let bad = "Site,Name,Zones,Requirements,Reasoning,Residual risk,Owner,Review by\n\
+               FRA1,Bad,Control; Packing; Nowhere,SR 1.2,x,low,o,2030-06-30\n\
+               FRA1,Empty,,SR 1.2,x,low,o,2030-06-30\n";
+    let errors = rejected(
+        import_csv(
+            store,
+            &COUNTERMEASURE_KIND,
+            bad.as_bytes(),
+            "bad.csv",
+            None,
+            "bob",
+            &mut |_| {},
+        )
+        .await,
+    );
+    let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        places(&errors),
+        vec![(2, "zones"), (2, "zones"), (3, "zones")],
+        "{messages:?}"
+    );
+    assert!(
+        errors[0]
+            .message
+            .contains("no zone named 'Packing' in site FRA1")
+    );
+    assert!(errors[1].message.contains("'Nowhere'"));
+    assert!(
+        errors[2].message.contains("name at least one"),
+        "{messages:?}"
+    );
 }

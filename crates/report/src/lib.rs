@@ -158,6 +158,18 @@ impl<'k, W: Write> CsvWriter<'k, W> {
                         .get(&(target, *id))
                         .cloned()
                         .unwrap_or_else(|| format!("#{id}")),
+                    // Titles may hold commas, so a reference list is written `a; b`, which the
+                    // importer reads back.
+                    (FieldType::Refs(target), Value::Ids(ids)) => ids
+                        .iter()
+                        .map(|id| {
+                            titles
+                                .get(&(target, *id))
+                                .cloned()
+                                .unwrap_or_else(|| format!("#{id}"))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     (FieldType::Bool, v) => if v.as_bool() { "yes" } else { "no" }.to_string(),
                     // Choice values are stored as their key; `to_text` writes it as is.
                     (_, v) => v.to_text(),

@@ -52,8 +52,27 @@ impl Countermeasure {
         matches!(self.approval, Approval::Approved { .. })
     }
 
-    pub fn zone(&self) -> Option<i64> {
-        self.record.get("zone_id").as_int()
+    /// The zones where it meets the requirements it covers.
+    pub fn zones(&self) -> &[i64] {
+        self.record.get("zones").ids()
+    }
+
+    /// The components whose capability shortfall it makes up for.
+    pub fn assets(&self) -> &[i64] {
+        self.record.get("assets").ids()
+    }
+
+    /// The foundational requirements (1–7) of the requirements it covers.
+    pub fn frs(&self) -> Vec<u8> {
+        let catalog = Catalog::iec62443_3_3();
+        let mut frs: Vec<u8> = self
+            .requirements
+            .iter()
+            .filter_map(|r| catalog.get(r).map(|r| r.fr))
+            .collect();
+        frs.sort_unstable();
+        frs.dedup();
+        frs
     }
 }
 
@@ -148,9 +167,9 @@ impl Store {
         let all = self.countermeasures(scope, today).await?;
         let mut cover: Coverage = HashMap::new();
         for c in all.iter().filter(|c| c.valid()) {
-            if let Some(zone) = c.zone() {
+            for zone in c.zones() {
                 cover
-                    .entry(zone)
+                    .entry(*zone)
                     .or_default()
                     .extend(c.requirements.iter().cloned());
             }

@@ -5,11 +5,12 @@ use otkeep_core::{SlVector, Value};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Column names of one field: one column, seven for an SL vector, none for channels.
+/// Column names of one field: one column, seven for an SL vector, none for the child-table
+/// types (channels, reference lists).
 pub fn field_columns(field: &Field) -> Vec<String> {
     match field.ty {
         FieldType::SlVector => (1..=7).map(|i| format!("{}_fr{i}", field.name)).collect(),
-        FieldType::Channels => Vec::new(),
+        FieldType::Channels | FieldType::Refs(_) => Vec::new(),
         _ => vec![field.name.to_string()],
     }
 }
@@ -51,7 +52,7 @@ pub fn field_params(field: &Field, value: &Value) -> Vec<Param> {
             .map(|l| Param::Int(Some(i64::from(*l))))
             .collect(),
         (FieldType::SlVector, _) => vec![Param::Int(None); 7],
-        (FieldType::Channels, _) => Vec::new(),
+        (FieldType::Channels | FieldType::Refs(_), _) => Vec::new(),
         (FieldType::Bool, v) => vec![Param::Int(Some(i64::from(v.as_bool())))],
         (FieldType::Int { .. } | FieldType::Ref(_), v) => vec![Param::Int(v.as_int())],
         (_, Value::Null) => vec![Param::Text(None)],
@@ -86,6 +87,7 @@ pub fn decode_field(row: &AnyRow, field: &Field) -> Result<Value, sqlx::Error> {
                 .map_err(|e| sqlx::Error::Decode(e.into()))?
         }
         FieldType::Channels => Value::Channels(Vec::new()),
+        FieldType::Refs(_) => Value::Ids(Vec::new()),
         FieldType::Bool => {
             Value::Bool(row.try_get::<Option<i64>, _>(field.name)?.unwrap_or(0) != 0)
         }

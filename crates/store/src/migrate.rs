@@ -60,6 +60,20 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 7,
+        name: "countermeasures name several zones and components",
+        // The table change differs per backend and must come before the shared child tables.
+        common: "",
+        sqlite: concat!(
+            include_str!("migrations/0007_countermeasure_lists.sqlite.sql"),
+            include_str!("migrations/0007_countermeasure_lists.tail.sql")
+        ),
+        postgres: concat!(
+            include_str!("migrations/0007_countermeasure_lists.postgres.sql"),
+            include_str!("migrations/0007_countermeasure_lists.tail.sql")
+        ),
+    },
 ];
 
 impl Migration {
@@ -87,13 +101,23 @@ impl Migration {
 /// Applies every migration not yet applied, each in its own transaction. Returns the versions
 /// applied. On PostgreSQL an advisory lock keeps concurrent instances from racing.
 pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>, StoreError> {
+    migrate_to(pool, backend, i64::MAX).await
+}
+
+/// Applies the pending migrations up to schema version `last`. Tests of data migrations use it
+/// to build a database as an older release left it.
+pub async fn migrate_to(
+    pool: &AnyPool,
+    backend: Backend,
+    last: i64,
+) -> Result<Vec<i64>, StoreError> {
     let mut conn = pool.acquire().await?;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_lock(70100)")
             .execute(&mut *conn)
             .await?;
     }
-    let result = apply_pending(&mut conn, backend).await;
+    let result = apply_pending(&mut conn, backend, last).await;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock(70100)")
             .execute(&mut *conn)
@@ -105,6 +129,7 @@ pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<Vec<i64>, Store
 async fn apply_pending(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
     backend: Backend,
+    last: i64,
 ) -> Result<Vec<i64>, StoreError> {
     use sqlx::Connection;
     sqlx::query(
@@ -128,7 +153,10 @@ async fn apply_pending(
         )));
     }
     let mut done = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= last && !applied.contains(&m.version))
+    {
         let mut tx = conn.begin().await?;
         sqlx::raw_sql(AssertSqlSafe(m.sql(backend)))
             .execute(&mut *tx)

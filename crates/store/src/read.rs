@@ -101,6 +101,18 @@ fn list_where(kind: &KindDef, q: &ListQuery) -> Where {
         let Some(field) = kind.field(name).filter(|f| f.filterable) else {
             continue;
         };
+        if let FieldType::Refs(_) = field.ty {
+            // Records whose list names the given record (the first id when given several).
+            let Some(id) = value.ids().first() else {
+                continue;
+            };
+            let p = w.push_param(Param::Int(Some(*id)));
+            w.clauses.push(format!(
+                "EXISTS (SELECT 1 FROM {}_{} c WHERE c.owner_id = t.id AND c.ref_id = {p})",
+                kind.table, field.name
+            ));
+            continue;
+        }
         let param = match (field.ty, value) {
             (FieldType::Bool, v) => Param::Int(Some(i64::from(v.as_bool()))),
             (_, Value::Int(i)) => Param::Int(Some(*i)),
@@ -342,7 +354,9 @@ impl Store {
             let Some(target) = field.ref_kind().and_then(otkeep_core::kind) else {
                 continue;
             };
-            let ids = records.iter().filter_map(|r| r.get(field.name).as_int());
+            let ids = records
+                .iter()
+                .flat_map(|r| r.get(field.name).ids().iter().copied());
             for (id, title) in self.titles(target, ids).await? {
                 out.insert((target.name, id), title);
             }
@@ -434,7 +448,8 @@ impl Store {
     }
 }
 
-/// Fills the child-table fields (channels) of `records` with one query per field.
+/// Fills the child-table fields (channels, reference lists) of `records` with one query per
+/// field.
 pub(crate) async fn load_children(
     conn: &mut sqlx::AnyConnection,
     kind: &KindDef,
@@ -443,30 +458,48 @@ pub(crate) async fn load_children(
     if records.is_empty() {
         return Ok(());
     }
-    for field in kind.fields.iter().filter(|f| f.ty == FieldType::Channels) {
-        let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+    let owners: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+    for field in kind.fields.iter().filter(|f| !f.ty.is_column()) {
+        let columns = match field.ty {
+            FieldType::Refs(_) => "ref_id",
+            _ => "protocol, port, transport, direction",
+        };
         let sql = format!(
-            "SELECT owner_id, protocol, port, transport, direction FROM {}_{} WHERE owner_id IN ({}) ORDER BY owner_id, position",
+            "SELECT owner_id, {columns} FROM {}_{} WHERE owner_id IN ({}) ORDER BY owner_id, position",
             kind.table,
             field.name,
-            ids.join(", ")
+            owners.join(", ")
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .fetch_all(&mut *conn)
             .await?;
-        let mut by_owner: HashMap<i64, Vec<Channel>> = HashMap::new();
+        let mut by_owner: HashMap<i64, Vec<&AnyRow>> = HashMap::new();
         for row in &rows {
-            let port: Option<i64> = row.try_get(2)?;
-            by_owner.entry(row.try_get(0)?).or_default().push(Channel {
-                protocol: row.try_get(1)?,
-                port: port.and_then(|p| u16::try_from(p).ok()),
-                transport: row.try_get(3)?,
-                direction: row.try_get(4)?,
-            });
+            by_owner.entry(row.try_get(0)?).or_default().push(row);
         }
         for r in records.iter_mut() {
-            let channels = by_owner.remove(&r.id).unwrap_or_default();
-            r.values.insert(field.name, Value::Channels(channels));
+            let rows = by_owner.remove(&r.id).unwrap_or_default();
+            let value = match field.ty {
+                FieldType::Refs(_) => Value::Ids(
+                    rows.iter()
+                        .map(|row| row.try_get(1))
+                        .collect::<Result<_, _>>()?,
+                ),
+                _ => Value::Channels(
+                    rows.iter()
+                        .map(|row| {
+                            let port: Option<i64> = row.try_get(2)?;
+                            Ok(Channel {
+                                protocol: row.try_get(1)?,
+                                port: port.and_then(|p| u16::try_from(p).ok()),
+                                transport: row.try_get(3)?,
+                                direction: row.try_get(4)?,
+                            })
+                        })
+                        .collect::<Result<_, sqlx::Error>>()?,
+                ),
+            };
+            r.values.insert(field.name, value);
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ use crate::audit::{self, AuditEvent};
 use crate::columns::{Param, bind, field_columns, field_params, value_columns};
 use crate::read::get_in;
 use crate::{Backend, Store, StoreError};
-use otkeep_core::kind::{FieldType, KindDef, SiteRule};
+use otkeep_core::kind::{Field, FieldType, KindDef, SiteRule};
 use otkeep_core::{FieldError, Record, Value, Values};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
@@ -201,7 +201,7 @@ impl<'s> WriteTx<'s> {
                 holders.join(", ")
             )));
         }
-        for f in kind.fields.iter().filter(|f| f.ty == FieldType::Channels) {
+        for f in kind.fields.iter().filter(|f| !f.ty.is_column()) {
             let sql = format!("DELETE FROM {}_{} WHERE owner_id = $1", kind.table, f.name);
             sqlx::query(AssertSqlSafe(sql))
                 .bind(id)
@@ -234,10 +234,16 @@ impl<'s> WriteTx<'s> {
                 (true, SiteRule::SameSite) => String::new(),
                 (true, SiteRule::SameSiteUnless(flag)) => format!(" AND {flag} = 0"),
             };
-            let sql = format!(
-                "SELECT COUNT(*) FROM {} WHERE {} = $1{condition}",
-                other.table, field.name
-            );
+            let sql = match field.ty {
+                FieldType::Refs(_) => format!(
+                    "SELECT COUNT(DISTINCT owner_id) FROM {}_{} WHERE ref_id = $1",
+                    other.table, field.name
+                ),
+                _ => format!(
+                    "SELECT COUNT(*) FROM {} WHERE {} = $1{condition}",
+                    other.table, field.name
+                ),
+            };
             let n: i64 = sqlx::query(AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_one(&mut *self.tx)
@@ -312,13 +318,15 @@ impl<'s> WriteTx<'s> {
             Some(f) => values.get(f).and_then(Value::as_int),
             None => None,
         };
+        // Every (field, target kind, id) named, single references and reference lists alike;
+        // collected first so no iterator borrows live across the awaits below.
+        let mut references: Vec<(&'static Field, &'static str, i64)> = Vec::new();
         for field in kind.fields {
-            let (Some(target_name), Some(target_id)) = (
-                field.ref_kind(),
-                values.get(field.name).and_then(Value::as_int),
-            ) else {
-                continue;
-            };
+            if let (Some(target), Some(value)) = (field.ref_kind(), values.get(field.name)) {
+                references.extend(value.ids().iter().map(|id| (field, target, *id)));
+            }
+        }
+        for (field, target_name, target_id) in references {
             let target = otkeep_core::kind(target_name)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown kind {target_name}")))?;
             match self.site_of(target, target_id).await? {
@@ -433,35 +441,46 @@ impl<'s> WriteTx<'s> {
         Ok(Some(site))
     }
 
+    /// Replaces the child-table rows (channels, reference lists) of `record`.
     async fn write_children(&mut self, record: &Record) -> Result<(), StoreError> {
-        for f in record
-            .kind
-            .fields
-            .iter()
-            .filter(|f| f.ty == FieldType::Channels)
-        {
+        for f in record.kind.fields.iter().filter(|f| !f.ty.is_column()) {
             let table = format!("{}_{}", record.kind.table, f.name);
             let delete = format!("DELETE FROM {table} WHERE owner_id = $1");
             sqlx::query(AssertSqlSafe(delete))
                 .bind(record.id)
                 .execute(&mut *self.tx)
                 .await?;
-            let Value::Channels(channels) = record.get(f.name) else {
-                continue;
+            let rows: Vec<Vec<Param>> = match record.get(f.name) {
+                Value::Ids(ids) => ids.iter().map(|id| vec![Param::Int(Some(*id))]).collect(),
+                Value::Channels(channels) => channels
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            Param::Text(Some(c.protocol.clone())),
+                            Param::Int(c.port.map(i64::from)),
+                            Param::Text(Some(c.transport.clone())),
+                            Param::Text(Some(c.direction.clone())),
+                        ]
+                    })
+                    .collect(),
+                _ => Vec::new(),
             };
-            let insert = format!(
-                "INSERT INTO {table} (owner_id, position, protocol, port, transport, direction) VALUES ($1, $2, $3, $4, $5, $6)"
-            );
-            for (i, c) in channels.iter().enumerate() {
-                sqlx::query(AssertSqlSafe(insert.clone()))
+            let insert = match f.ty {
+                FieldType::Refs(_) => {
+                    format!("INSERT INTO {table} (owner_id, position, ref_id) VALUES ($1, $2, $3)")
+                }
+                _ => format!(
+                    "INSERT INTO {table} (owner_id, position, protocol, port, transport, direction) VALUES ($1, $2, $3, $4, $5, $6)"
+                ),
+            };
+            for (i, row) in rows.iter().enumerate() {
+                let mut query = sqlx::query(AssertSqlSafe(insert.clone()))
                     .bind(record.id)
-                    .bind(i as i64)
-                    .bind(c.protocol.clone())
-                    .bind(c.port.map(i64::from))
-                    .bind(c.transport.clone())
-                    .bind(c.direction.clone())
-                    .execute(&mut *self.tx)
-                    .await?;
+                    .bind(i as i64);
+                for p in row {
+                    query = bind(query, p);
+                }
+                query.execute(&mut *self.tx).await?;
             }
         }
         Ok(())

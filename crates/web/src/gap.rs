@@ -384,11 +384,23 @@ pub struct RequirementsPage {
     can_write: bool,
     error: Option<String>,
     saved: bool,
-    /// Components of the zone whose SL-C stays below its SL-T: (href, name, which FRs).
-    shortfalls: Vec<(String, String, String)>,
+    /// Components of the zone whose SL-C stays below its SL-T.
+    shortfalls: Vec<ShortfallRow>,
+    /// Whether some shortfall has no valid countermeasure naming the component.
+    shortfalls_open: bool,
     /// Components of the zone with no SL-C recorded.
     without_sl_c: usize,
     countermeasures: Vec<CountermeasureRow>,
+}
+
+/// A component whose capability (SL-C) stays below its zone's SL-T on some FRs.
+struct ShortfallRow {
+    href: String,
+    name: String,
+    /// FRs with no valid countermeasure naming the component, as "FR1 (SL-C 1 < SL-T 2)".
+    open: String,
+    /// FRs made up for by valid countermeasures naming it, as "FR3 by Jump host".
+    compensated: String,
 }
 
 /// The assessments of one zone or conduit, by requirement.
@@ -452,7 +464,7 @@ async fn requirements_page(
     let cells = fr_cells(gap.sl_a, gap.sl_t, &gap.by_fr);
     let mine: Vec<&Countermeasure> = countermeasures
         .iter()
-        .filter(|c| target == Target::Zone && c.zone() == Some(record.id))
+        .filter(|c| target == Target::Zone && c.zones().contains(&record.id))
         .collect();
     let countermeasure_rows = mine
         .iter()
@@ -545,6 +557,7 @@ async fn requirements_page(
         .collect();
     let fr_gap = &gap.by_fr[usize::from(fr - 1)];
     let mut shortfalls = Vec::new();
+    let mut shortfalls_open = false;
     let mut without_sl_c = 0;
     if target == Target::Zone {
         let scope = Scope::Limited {
@@ -557,19 +570,41 @@ async fn requirements_page(
                 continue;
             };
             let short = capability_shortfalls(&sl_t(&record), c);
-            if !short.is_empty() {
-                let which = short
-                    .iter()
-                    .map(|s| format!("FR{} (SL-C {} < SL-T {})", s.fr, s.capability, s.target))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                shortfalls.push((format!("/assets/{}", a.id), a.title(), which));
+            if short.is_empty() {
+                continue;
             }
+            // A valid countermeasure naming the component makes up for it on the FRs of the
+            // requirements it covers.
+            let mut open = Vec::new();
+            let mut compensated = Vec::new();
+            for s in &short {
+                let by: Vec<String> = countermeasures
+                    .iter()
+                    .filter(|m| m.valid() && m.assets().contains(&a.id) && m.frs().contains(&s.fr))
+                    .map(|m| m.record.title())
+                    .collect();
+                if by.is_empty() {
+                    open.push(format!(
+                        "FR{} (SL-C {} < SL-T {})",
+                        s.fr, s.capability, s.target
+                    ));
+                } else {
+                    compensated.push(format!("FR{} by {}", s.fr, by.join(", ")));
+                }
+            }
+            shortfalls_open |= !open.is_empty();
+            shortfalls.push(ShortfallRow {
+                href: format!("/assets/{}", a.id),
+                name: a.title(),
+                open: open.join(", "),
+                compensated: compensated.join(", "),
+            });
         }
     }
     Ok(RequirementsPage {
         countermeasures: countermeasure_rows,
         shortfalls,
+        shortfalls_open,
         without_sl_c,
         nav: Nav::new("gap", p),
         kind: record.kind,

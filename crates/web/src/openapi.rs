@@ -27,6 +27,10 @@ fn field_schema(f: &Field) -> Value {
         FieldType::Ref(target) => {
             json!({"type": "integer", "description": format!("id of a {target}")})
         }
+        FieldType::Refs(target) => json!({
+            "type": "array", "items": {"type": "integer"}, "uniqueItems": true,
+            "description": format!("ids of {target} records")
+        }),
         FieldType::Date => json!({"type": "string", "format": "date"}),
         FieldType::TimeZone => {
             json!({"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"})

@@ -575,7 +575,7 @@ pub async fn list(
                     .collect(),
                 String::new(),
             ),
-            FieldType::Ref(target_name) => {
+            FieldType::Ref(target_name) | FieldType::Refs(target_name) => {
                 let Some(target) = otkeep_core::kind(target_name) else {
                     continue;
                 };

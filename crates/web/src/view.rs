@@ -99,6 +99,8 @@ pub struct Cell {
     pub badge: Option<String>,
     pub sl: Vec<SlCell>,
     pub channels: Vec<ChannelCell>,
+    /// Links to the records of a reference list: (href, title).
+    pub links: Vec<(String, String)>,
     pub multiline: bool,
 }
 
@@ -106,6 +108,14 @@ impl Cell {
     pub fn is_empty(&self) -> bool {
         self.text.is_empty() && self.sl.is_empty() && self.channels.is_empty()
     }
+}
+
+/// The title of a referenced record, or `#id` when it is not known.
+fn ref_title(titles: &RefTitles, target: &'static str, id: i64) -> String {
+    titles
+        .get(&(target, id))
+        .cloned()
+        .unwrap_or_else(|| format!("#{id}"))
 }
 
 pub fn sl_cells(levels: [u8; 7]) -> Vec<SlCell> {
@@ -123,11 +133,24 @@ pub fn cell(field: &Field, value: &Value, titles: &RefTitles) -> Cell {
         (FieldType::Ref(target), Value::Int(id)) => {
             let plural = otkeep_core::kind(target).map_or(target, |k| k.plural);
             Cell {
-                text: titles
-                    .get(&(target, *id))
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{id}")),
+                text: ref_title(titles, target, *id),
                 href: Some(format!("/{plural}/{id}")),
+                ..Cell::default()
+            }
+        }
+        (FieldType::Refs(target), Value::Ids(ids)) => {
+            let plural = otkeep_core::kind(target).map_or(target, |k| k.plural);
+            let links: Vec<(String, String)> = ids
+                .iter()
+                .map(|id| (format!("/{plural}/{id}"), ref_title(titles, target, *id)))
+                .collect();
+            Cell {
+                text: links
+                    .iter()
+                    .map(|(_, t)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                links,
                 ..Cell::default()
             }
         }
@@ -203,7 +226,8 @@ pub struct FormInput {
     pub help: &'static str,
     pub required: bool,
     pub error: Option<String>,
-    /// `text`, `textarea`, `select`, `checkbox`, `sl` or `channels`.
+    /// `text`, `textarea`, `select`, `checklist` (several references), `checkbox`, `sl` or
+    /// `channels`.
     pub input: &'static str,
     pub value: String,
     pub max: usize,
@@ -259,15 +283,25 @@ pub fn form_inputs(
                         })
                         .collect();
                 }
-                FieldType::Ref(_) => {
-                    input.input = "select";
+                FieldType::Ref(_) | FieldType::Refs(_) => {
+                    // One id for a reference (a select), several for a list (checkboxes).
+                    let chosen: Vec<&str> = value
+                        .split([',', ';', ' '])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    input.input = if f.ty.is_column() {
+                        "select"
+                    } else {
+                        "checklist"
+                    };
                     input.options = ref_options
                         .get(f.name)
                         .cloned()
                         .unwrap_or_default()
                         .into_iter()
                         .map(|mut o| {
-                            o.selected = o.value == value;
+                            o.selected = chosen.contains(&o.value.as_str());
                             o
                         })
                         .collect();
@@ -345,7 +379,8 @@ pub fn record_text(record: &Record) -> BTreeMap<String, String> {
 
 /// Turns submitted form pairs into one text per field: the seven SL selects (`sl_t.fr1` …)
 /// become `a,b,c,d,e,f,g`, the channel editor rows (`channels.protocol` … repeated) become
-/// `protocol port/transport direction` lines, checkboxes become yes/no.
+/// `protocol port/transport direction` lines, the ticked boxes of a reference list become
+/// `id, id, …`, checkboxes become yes/no.
 pub fn form_text(kind: &KindDef, pairs: &[(String, String)]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for f in kind.fields {
@@ -399,6 +434,12 @@ pub fn form_text(kind: &KindDef, pairs: &[(String, String)]) -> BTreeMap<String,
                     .collect::<Vec<_>>()
                     .join("\n")
             }
+            FieldType::Refs(_) => pairs
+                .iter()
+                .filter(|(k, v)| k == f.name && !v.trim().is_empty())
+                .map(|(_, v)| v.trim())
+                .collect::<Vec<_>>()
+                .join(", "),
             _ => pairs
                 .iter()
                 .find(|(k, _)| k == f.name)

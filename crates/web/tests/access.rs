@@ -103,7 +103,7 @@ async fn plant(store: Arc<Store>) -> Plant {
     let countermeasure_a = created(
         &admin,
         "/api/v1/countermeasures",
-        json!({"site_id": site_a, "name": "Jump host MFA", "zone_id": zones[0], "requirements": "SR 1.1 RE 2",
+        json!({"site_id": site_a, "name": "Jump host MFA", "zones": [zones[0]], "requirements": "SR 1.1 RE 2",
                "reasoning": "MFA at the jump host", "residual_risk": "low", "owner": "o", "review_date": "2030-01-01"}),
     )
     .await;

@@ -254,5 +254,53 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
         names.push(l.text().await?);
     }
     assert_eq!(names, ["E2E-PLC-42"]);
+
+    // A countermeasure for two zones: the zones are a list of checkboxes.
+    driver.goto(format!("{base}/countermeasures/new")).await?;
+    SelectElement::new(&el(driver, By::Id("in-site_id")).await?)
+        .await?
+        .select_by_index(1)
+        .await?;
+    let boxes = driver
+        .find_all(By::Css("#in-zones input[type=checkbox]"))
+        .await?;
+    assert!(boxes.len() >= 2, "the demo's zones are offered");
+    let mut ticked = Vec::new();
+    for b in &boxes[..2] {
+        b.click().await?;
+        ticked.push(b.parent().await?.text().await?);
+    }
+    for (id, text) in [
+        ("in-name", "E2E jump host"),
+        ("in-requirements", "SR 1.2"),
+        (
+            "in-reasoning",
+            "All remote work goes through the jump host.",
+        ),
+        ("in-owner", "E2E Tester"),
+    ] {
+        driver.find(By::Id(id)).await?.send_keys(text).await?;
+    }
+    SelectElement::new(&el(driver, By::Id("in-residual_risk")).await?)
+        .await?
+        .select_by_value("low")
+        .await?;
+    // Date inputs take typed text in the browser's locale format; set the value directly.
+    let date = driver.find(By::Id("in-review_date")).await?;
+    driver
+        .execute("arguments[0].value = '2030-06-30';", vec![date.to_json()?])
+        .await?;
+    driver
+        .find(By::Css("form.record-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let notice = el(driver, By::Css(".alert-ok")).await?.text().await?;
+    assert_eq!(notice, "Compensating countermeasure saved.");
+    let page = driver.source().await?;
+    for label in &ticked {
+        let zone = label.rsplit('·').next().unwrap_or(label).trim();
+        assert!(page.contains(zone), "zone {zone} is named on the record");
+    }
     Ok(())
 }

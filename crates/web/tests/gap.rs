@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 otkeep_store::on_both_backends!(
     countermeasures_count_only_while_approved_and_current,
+    one_countermeasure_serves_several_zones_and_components,
     a_zone_is_assessed_fr_by_fr_and_its_sl_a_follows,
     invalid_rows_save_nothing_and_say_why,
     site_and_organization_roll_up_and_export,
@@ -539,7 +540,7 @@ async fn countermeasures_count_only_while_approved_and_current(store: Arc<Store>
         .json(
             "POST",
             "/api/v1/countermeasures",
-            json!({"site_id": f.site, "name": "Unique accounts via jump host", "zone_id": f.zone,
+            json!({"site_id": f.site, "name": "Unique accounts via jump host", "zones": [f.zone],
                    "requirements": "sr 1.1 re 1", "reasoning": "Every engineer signs in at the jump host with a personal account.",
                    "residual_risk": "low", "owner": "OT lead", "review_date": "2030-06-30"}),
         )
@@ -628,10 +629,210 @@ async fn countermeasures_count_only_while_approved_and_current(store: Arc<Store>
         .json(
             "POST",
             "/api/v1/countermeasures",
-            json!({"site_id": f.site, "name": "Bad", "zone_id": f.zone, "requirements": "SR 42",
+            json!({"site_id": f.site, "name": "Bad", "zones": [f.zone], "requirements": "SR 42",
                    "reasoning": "x", "residual_risk": "low", "owner": "o", "review_date": "2030-01-01"}),
         )
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.json()["error"]["field"], "requirements");
+}
+
+async fn one_countermeasure_serves_several_zones_and_components(store: Arc<Store>) {
+    let f = fixture(store).await;
+    let created = |r: otkeep_web::testing::Answer| {
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    };
+    let packing = created(
+        f.admin
+            .json(
+                "POST",
+                "/api/v1/zones",
+                json!({"site_id": f.site, "name": "Packing line control", "owner": "OT lead", "sl_t": f.sl_t}),
+            )
+            .await,
+    );
+    // A PLC of the filling line that cannot reach SL 2 on FR1 (no user authentication).
+    let plc = created(
+        f.admin
+            .json(
+                "POST",
+                "/api/v1/assets",
+                json!({"site_id": f.site, "zone_id": f.zone, "name": "Filler PLC", "asset_type": "plc",
+                       "criticality": "high", "owner": "o", "lifecycle": "operational",
+                       "sl_c": [1, 2, 2, 2, 3, 1, 2]}),
+            )
+            .await,
+    );
+    let other_site = created(
+        f.admin
+            .json(
+                "POST",
+                "/api/v1/sites",
+                json!({"code": "PH2", "name": "Pharma two", "time_zone": "UTC"}),
+            )
+            .await,
+    );
+    let elsewhere = created(
+        f.admin
+            .json(
+                "POST",
+                "/api/v1/zones",
+                json!({"site_id": other_site, "name": "Elsewhere", "owner": "o", "sl_t": f.sl_t}),
+            )
+            .await,
+    );
+    let zone_page = format!("/gap/zones/{}?fr=1", f.zone);
+    let page = f.admin.get(&zone_page).await.body;
+    assert!(
+        page.contains("Filler PLC") && page.contains("FR1 (SL-C 1 &#60; SL-T 2)"),
+        "the shortfall is shown before any countermeasure: {page}"
+    );
+
+    // Created through the form: the zone and component checkboxes submit several values.
+    let form = f.admin.get("/countermeasures/new").await.body;
+    assert!(
+        form.contains(&format!(
+            "<input type=\"checkbox\" name=\"zones\" value=\"{packing}\""
+        )),
+        "zones are offered as checkboxes"
+    );
+    let mut pairs: Vec<(String, String)> = vec![
+        ("site_id".into(), f.site.to_string()),
+        ("name".into(), "Shared jump host".into()),
+        ("zones".into(), f.zone.to_string()),
+        ("zones".into(), packing.to_string()),
+        ("assets".into(), plc.to_string()),
+        ("requirements".into(), "SR 1.1 RE 1, SR 1.2".into()),
+        (
+            "reasoning".into(),
+            "Engineers reach both lines only through the jump host, with personal accounts.".into(),
+        ),
+        ("residual_risk".into(), "low".into()),
+        ("owner".into(), "OT lead".into()),
+        ("review_date".into(), "2030-06-30".into()),
+    ];
+    let a = post(&f.admin, "/countermeasures", &pairs).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let detail_uri = a.location().to_string();
+    let id: i64 = detail_uri
+        .trim_start_matches("/countermeasures/")
+        .trim_end_matches("?saved=1")
+        .parse()
+        .unwrap();
+    let detail = f.admin.get(&detail_uri).await.body;
+    assert!(
+        detail.contains(&format!(
+            "<a href=\"/zones/{}\">Filling line control</a>, <a href=\"/zones/{packing}\">Packing line control</a>",
+            f.zone
+        )),
+        "both zones are linked: {detail}"
+    );
+    let api = f
+        .admin
+        .json("GET", &format!("/api/v1/countermeasures/{id}"), Value::Null)
+        .await
+        .json();
+    assert_eq!(api["zones"], json!([f.zone, packing]));
+    assert_eq!(api["assets"], json!([plc]));
+
+    // Approved, it counts in both zones and makes up for the PLC's FR1 shortfall.
+    let sign = f
+        .admin
+        .json(
+            "POST",
+            &format!("/api/v1/countermeasures/{id}/signatures"),
+            json!({"meaning": "approved", "password": otkeep_store::testing::TEST_PASSWORD, "version": 1}),
+        )
+        .await;
+    assert_eq!(sign.status, StatusCode::CREATED, "{}", sign.body);
+    for zone in [f.zone, packing] {
+        let mut form = fr_form(1, f.sl_t, "implemented");
+        for (k, v) in form.iter_mut() {
+            if k == "status.SR 1.1 RE 1" {
+                *v = "compensated".into();
+            }
+        }
+        let uri = format!("/gap/zones/{zone}");
+        assert_eq!(
+            post(&f.admin, &uri, &form).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(fr1_cell(&f.admin, zone).await, "2/2", "zone {zone}");
+        assert!(
+            f.admin
+                .get(&format!("{uri}?fr=1"))
+                .await
+                .body
+                .contains("Shared jump host")
+        );
+    }
+    let page = f.admin.get(&zone_page).await.body;
+    assert!(
+        page.contains("compensated: FR1 by Shared jump host"),
+        "{page}"
+    );
+
+    // Lists filter by any named zone; the zone's record page lists it; the zone cannot go.
+    let listed = f
+        .admin
+        .json(
+            "GET",
+            &format!("/api/v1/countermeasures?zones={packing}"),
+            Value::Null,
+        )
+        .await
+        .json();
+    assert_eq!(listed["total"], 1);
+    let zone_record = f.admin.get(&format!("/zones/{packing}")).await.body;
+    assert!(zone_record.contains(&format!("/countermeasures/{id}")));
+    let del = f
+        .admin
+        .json(
+            "DELETE",
+            &format!("/api/v1/zones/{packing}?version=1"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(del.status, StatusCode::CONFLICT, "{}", del.body);
+    assert!(
+        del.body.contains("compensating countermeasure"),
+        "{}",
+        del.body
+    );
+
+    // The CSV export names the zones by title.
+    let csv = f.admin.get("/countermeasures/export.csv").await.body;
+    assert!(
+        csv.contains("Filling line control; Packing line control"),
+        "{csv}"
+    );
+
+    // A zone of another site, or no zone at all, is refused with the field named.
+    pairs.retain(|(k, _)| k != "zones");
+    pairs[1].1 = "Second".into();
+    let none = post(&f.admin, "/countermeasures", &pairs).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        none.body.contains("name at least one: Zones"),
+        "{}",
+        none.body
+    );
+    let across = f
+        .admin
+        .json(
+            "POST",
+            "/api/v1/countermeasures",
+            json!({"site_id": f.site, "name": "Across", "zones": [f.zone, elsewhere],
+                   "requirements": "SR 1.2", "reasoning": "x", "residual_risk": "low",
+                   "owner": "o", "review_date": "2030-01-01"}),
+        )
+        .await;
+    assert_eq!(across.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(across.json()["error"]["field"], "zones");
+    assert!(
+        across.body.contains("belongs to another site"),
+        "{}",
+        across.body
+    );
 }
