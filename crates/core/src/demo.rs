@@ -1147,6 +1147,14 @@ impl SitePlan {
         values.insert("subnets", text(&subnets.join(", ")));
         values.insert("purdue_level", text(zone.level));
         values.insert("sl_t", Value::Sl(SlVector(zone.sl)));
+        values.insert(
+            "sl_t_justification",
+            Value::Text(format!(
+                "Initial risk assessment of the site ({}): worst credible consequence of a compromise of {} sets the target per FR.",
+                self.code,
+                zone.name.to_lowercase()
+            )),
+        );
         values.insert("owner", self.owner(zone.owner));
         values.insert("description", text(zone.description));
         DemoZone { values }

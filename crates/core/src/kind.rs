@@ -156,6 +156,10 @@ impl Field {
 /// Checks that only one kind needs, run after each field was parsed on its own.
 pub type KindCheck = fn(&Values) -> Vec<FieldError>;
 
+/// Checks of a change (values before, values after) that only one kind needs, run by the store
+/// on every update: e.g. a zone's SL-T may change only with a new justification.
+pub type TransitionCheck = fn(&Values, &Values) -> Vec<FieldError>;
+
 /// The descriptor of a kind of record.
 #[derive(Debug)]
 pub struct KindDef {
@@ -179,6 +183,8 @@ pub struct KindDef {
     pub unique: &'static [&'static [&'static str]],
     pub default_sort: &'static str,
     pub check: KindCheck,
+    /// Checked on update, with the stored values: see [`TransitionCheck`].
+    pub transition: Option<TransitionCheck>,
 }
 
 impl KindDef {

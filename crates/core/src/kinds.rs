@@ -69,17 +69,17 @@ pub const PURDUE_LEVELS: &[Choice] = &[
     c("external", "External / vendor"),
 ];
 
-const NAME: Field = Field::new("name", "Name", T::Text { max: 120 })
+pub(crate) const NAME: Field = Field::new("name", "Name", T::Text { max: 120 })
     .required()
     .sort()
     .list()
     .search();
-const SITE: Field = Field::new("site_id", "Site", T::Ref("site"))
+pub(crate) const SITE: Field = Field::new("site_id", "Site", T::Ref("site"))
     .required()
     .filter()
     .sort()
     .list();
-const OWNER: Field = Field::new("owner", "Owner", T::Text { max: 120 })
+pub(crate) const OWNER: Field = Field::new("owner", "Owner", T::Text { max: 120 })
     .required()
     .help("Person or role accountable for this record.")
     .sort()
@@ -117,6 +117,7 @@ pub static SITE_KIND: KindDef = KindDef {
     unique: &[&["code"]],
     default_sort: "code",
     check: no_check,
+    transition: None,
 };
 
 pub static ZONE_KIND: KindDef = KindDef {
@@ -135,6 +136,9 @@ pub static ZONE_KIND: KindDef = KindDef {
             .sort()
             .list(),
         SL_T,
+        Field::new("sl_t_justification", "SL-T justification", T::LongText)
+            .help("Why this target: the risk assessment it comes from and its reasoning. A change of SL-T needs a new justification.")
+            .search(),
         OWNER,
         Field::new("subnets", "Subnets", T::SubnetList)
             .help("IP networks of the zone, e.g. '10.10.20.0/24, 10.10.21.0/24'; assets outside them are reported.")
@@ -146,7 +150,24 @@ pub static ZONE_KIND: KindDef = KindDef {
     unique: &[&["site_id", "name"]],
     default_sort: "name",
     check: no_check,
+    transition: Some(check_zone_change),
 };
+
+/// A zone's SL-T changes only together with a new, non-empty justification (IEC 62443-3-2:
+/// the target comes from the risk assessment, and the record says why).
+fn check_zone_change(before: &Values, after: &Values) -> Vec<FieldError> {
+    let get = |v: &Values, f: &str| v.get(f).cloned().unwrap_or(Value::Null);
+    let changed = get(before, "sl_t") != get(after, "sl_t");
+    let text = |v: &Values| get(v, "sl_t_justification").to_text().trim().to_string();
+    if changed && (text(after).is_empty() || text(after) == text(before)) {
+        vec![FieldError::new(
+            "sl_t_justification",
+            "the target SL changed: say why in the SL-T justification (e.g. the risk assessment it follows)",
+        )]
+    } else {
+        Vec::new()
+    }
+}
 
 pub static CONDUIT_KIND: KindDef = KindDef {
     name: "conduit",
@@ -186,6 +207,7 @@ pub static CONDUIT_KIND: KindDef = KindDef {
     unique: &[&["site_id", "name"]],
     default_sort: "name",
     check: check_conduit,
+    transition: None,
 };
 
 fn check_conduit(values: &Values) -> Vec<FieldError> {
@@ -274,6 +296,7 @@ pub static ASSET_KIND: KindDef = KindDef {
     unique: &[&["site_id", "name"]],
     default_sort: "name",
     check: check_asset,
+    transition: None,
 };
 
 fn check_asset(values: &Values) -> Vec<FieldError> {
@@ -356,6 +379,7 @@ pub static ASSESSMENT_KIND: KindDef = KindDef {
     unique: &[&["zone_id", "requirement"], &["conduit_id", "requirement"]],
     default_sort: "requirement",
     check: check_assessment,
+    transition: None,
 };
 
 fn check_assessment(values: &Values) -> Vec<FieldError> {
@@ -452,7 +476,8 @@ pub static COUNTERMEASURE_KIND: KindDef = KindDef {
     site_field: Some("site_id"),
     unique: &[&["site_id", "name"]],
     default_sort: "name",
-    check: check_countermeasure,
+    check: check_requirement_list,
+    transition: None,
 };
 
 /// The requirement ids a countermeasure names (as written; see [`check_countermeasure`]).
@@ -472,7 +497,7 @@ pub fn covered_requirements(values: &Values) -> Vec<String> {
         .collect()
 }
 
-fn check_countermeasure(values: &Values) -> Vec<FieldError> {
+pub(crate) fn check_requirement_list(values: &Values) -> Vec<FieldError> {
     let catalog = crate::catalog::Catalog::iec62443_3_3();
     let unknown: Vec<String> = covered_requirements(values)
         .into_iter()
@@ -498,6 +523,10 @@ pub static KINDS: &[&KindDef] = &[
     &ASSET_KIND,
     &ASSESSMENT_KIND,
     &COUNTERMEASURE_KIND,
+    &crate::risk_kinds::RISK_ASSESSMENT_KIND,
+    &crate::risk_kinds::RISK_KIND,
+    &crate::risk_kinds::TREATMENT_KIND,
+    &crate::risk_kinds::EXCEPTION_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

@@ -17,6 +17,8 @@ pub mod gap;
 pub mod kind;
 pub mod kinds;
 pub mod model;
+pub mod risk;
+pub mod risk_kinds;
 pub mod sl;
 pub mod value;
 

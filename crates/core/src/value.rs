@@ -530,7 +530,7 @@ fn check_len(text: &str, max: usize) -> Result<(), String> {
 
 /// A date in ISO form, `2026-11-27` (what date inputs send; a date-time keeps its date part).
 /// Local forms such as `27.11.2026` or `11/27/2026` are refused: their order is ambiguous.
-fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+pub fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
     let t = text.trim();
     // A date-time (from an export or an API client) keeps its date part.
     let day = t.split(['T', ' ']).next().unwrap_or(t);

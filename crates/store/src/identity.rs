@@ -334,6 +334,8 @@ pub enum Meaning {
     Reviewed,
     Approved,
     Rejected,
+    /// Withdraws an earlier approval (an exception that no longer holds).
+    Revoked,
 }
 
 pub const MEANINGS: &[Meaning] = &[
@@ -341,6 +343,7 @@ pub const MEANINGS: &[Meaning] = &[
     Meaning::Reviewed,
     Meaning::Approved,
     Meaning::Rejected,
+    Meaning::Revoked,
 ];
 
 impl Meaning {
@@ -350,6 +353,7 @@ impl Meaning {
             Meaning::Reviewed => "reviewed",
             Meaning::Approved => "approved",
             Meaning::Rejected => "rejected",
+            Meaning::Revoked => "revoked",
         }
     }
 
@@ -359,6 +363,7 @@ impl Meaning {
             Meaning::Reviewed => "Reviewed",
             Meaning::Approved => "Approved",
             Meaning::Rejected => "Rejected",
+            Meaning::Revoked => "Revoked",
         }
     }
 
@@ -1467,7 +1472,10 @@ impl WriteTx<'_> {
             });
         }
         let comment = Some(clip(comment.trim(), 2000)).filter(|c| !c.is_empty());
-        let hash = content_hash(&current);
+        if meaning == Meaning::Approved {
+            crate::risk::check_acceptance(self.conn(), account.id, &current).await?;
+        }
+        let hash = crate::risk::signed_hash(self.conn(), &current).await?;
         let now = crate::now();
         let details = json!({
             "signer": account.username,

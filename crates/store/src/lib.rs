@@ -20,6 +20,7 @@ mod demo;
 pub mod identity;
 pub mod migrate;
 pub mod read;
+pub mod risk;
 pub mod testing;
 pub mod write;
 
@@ -31,6 +32,7 @@ pub use identity::{
     Signature, TokenScope,
 };
 pub use read::{ListQuery, Page, RefTitles, SortOrder};
+pub use risk::{Exception, ExceptionState, MethodVersion, RegisterRow};
 pub use write::WriteTx;
 
 use otkeep_core::FieldError;

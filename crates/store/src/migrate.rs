@@ -74,6 +74,13 @@ pub static MIGRATIONS: &[Migration] = &[
             include_str!("migrations/0007_countermeasure_lists.tail.sql")
         ),
     },
+    Migration {
+        version: 8,
+        name: "risk management: methods, assessments, risks, treatment actions, exceptions",
+        common: include_str!("migrations/0008_risk.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

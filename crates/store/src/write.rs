@@ -66,8 +66,9 @@ impl<'s> WriteTx<'s> {
     pub async fn create(
         &mut self,
         kind: &'static KindDef,
-        values: Values,
+        mut values: Values,
     ) -> Result<Record, StoreError> {
+        crate::risk::prepare(self.conn(), kind, &mut values).await?;
         self.check(kind, None, &values).await?;
         let now = crate::now();
         let columns = value_columns(kind);
@@ -111,9 +112,16 @@ impl<'s> WriteTx<'s> {
         kind: &'static KindDef,
         id: i64,
         expected_version: i64,
-        values: Values,
+        mut values: Values,
     ) -> Result<Record, StoreError> {
         let before = self.current(kind, id, expected_version).await?;
+        if let Some(transition) = kind.transition {
+            let errors = transition(&before.values, &values);
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+        }
+        crate::risk::prepare(self.conn(), kind, &mut values).await?;
         self.check(kind, Some(id), &values).await?;
         // Moving a record to another site would leave records that must share its site (a
         // zone's assets) pointing across sites.

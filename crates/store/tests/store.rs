@@ -22,6 +22,7 @@ otkeep_store::on_both_backends!(
     lists_filter_search_sort_and_paginate,
     an_uncommitted_transaction_leaves_nothing,
     migrations_are_idempotent,
+    sl_t_changes_need_a_new_justification,
 );
 
 fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
@@ -396,7 +397,8 @@ async fn referenced_records_cannot_be_deleted(store: Arc<Store>) {
     let moved = |name: &str| {
         vals(
             &ZONE_KIND,
-            json!({"site_id": f.other_site, "name": name, "owner": "OT lead"}),
+            json!({"site_id": f.other_site, "name": name, "owner": "OT lead",
+                   "sl_t_justification": "Site reorganisation"}),
         )
     };
     let err = tx
@@ -588,4 +590,61 @@ async fn migrations_are_idempotent(store: Arc<Store>) {
             json!({"code": "X1", "name": "X", "time_zone": "UTC"})
         )
     );
+}
+
+async fn sl_t_changes_need_a_new_justification(store: Arc<Store>) {
+    let store = &*store;
+    let f = fixture(store).await;
+    let zone = store.get(&ZONE_KIND, f.dmz).await.unwrap().unwrap();
+    let with = |sl_t: [u8; 7], why: &str| {
+        let mut v = zone.values.clone();
+        v.insert("sl_t", Value::Sl(otkeep_core::SlVector::new(sl_t).unwrap()));
+        v.insert(
+            "sl_t_justification",
+            if why.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(why.into())
+            },
+        );
+        v
+    };
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    // Other fields change freely; SL-T without a (new) justification is refused.
+    let err = tx
+        .update(&ZONE_KIND, f.dmz, 1, with([3, 3, 3, 3, 3, 3, 3], ""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(e) if e[0].field == "sl_t_justification"),
+        "{err}"
+    );
+    let z = tx
+        .update(
+            &ZONE_KIND,
+            f.dmz,
+            1,
+            with([3, 3, 3, 3, 3, 3, 3], "RA-7: remote access"),
+        )
+        .await
+        .unwrap();
+    let err = tx
+        .update(
+            &ZONE_KIND,
+            f.dmz,
+            z.version,
+            with([2, 2, 2, 2, 2, 2, 2], "RA-7: remote access"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("say why"),
+        "the same text again is not a justification"
+    );
+    let mut same_sl_t = z.values.clone();
+    same_sl_t.insert("owner", Value::Text("New owner".into()));
+    tx.update(&ZONE_KIND, f.dmz, z.version, same_sl_t)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }

@@ -34,6 +34,8 @@ struct Plant {
     asset_b: i64,
     assessment_a: i64,
     countermeasure_a: i64,
+    /// Records of site A of the risk kinds, by plural.
+    risk_a: std::collections::HashMap<&'static str, i64>,
     evidence: String,
 }
 
@@ -107,6 +109,43 @@ async fn plant(store: Arc<Store>) -> Plant {
                "reasoning": "MFA at the jump host", "residual_risk": "low", "owner": "o", "review_date": "2030-01-01"}),
     )
     .await;
+    let mut risk_a = std::collections::HashMap::new();
+    let ra = created(
+        &admin,
+        "/api/v1/risk-assessments",
+        json!({"site_id": site_a, "name": "RA-1", "zones": [zones[0]], "owner": "o", "status": "draft"}),
+    )
+    .await;
+    risk_a.insert("risk-assessments", ra);
+    let risk = created(
+        &admin,
+        "/api/v1/risks",
+        json!({"site_id": site_a, "name": "Ransomware via remote access", "risk_assessment_id": ra,
+               "threat_source": "criminal", "impacts": "production=4", "likelihood": 3, "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("risks", risk);
+    risk_a.insert(
+        "treatments",
+        created(
+            &admin,
+            "/api/v1/treatments",
+            json!({"site_id": site_a, "name": "MFA on the gateway", "risks": [risk], "owner": "o",
+                   "due_date": "2027-03-31", "status": "planned"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "exceptions",
+        created(
+            &admin,
+            "/api/v1/exceptions",
+            json!({"site_id": site_a, "name": "Legacy HMI", "assets": [asset_a], "justification": "j",
+                   "compensating_controls": "c", "residual_risk": "medium", "requested_by": "o",
+                   "expiry_date": "2027-12-31", "review_interval_days": 180}),
+        )
+        .await,
+    );
     // An evidence file cited by the assessment.
     let evidence = {
         let mut tx = admin.state.store.begin_write("root", None).await.unwrap();
@@ -132,6 +171,7 @@ async fn plant(store: Arc<Store>) -> Plant {
         sha
     };
     Plant {
+        risk_a,
         evidence,
         countermeasure_a,
         assessment_a,
@@ -310,6 +350,7 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
         "assessments" => p.assessment_a,
         "countermeasures" => p.countermeasure_a,
         "assets" => p.asset_a,
+        other if p.risk_a.contains_key(other) => p.risk_a[other],
         other => panic!("no fixture for /{other}: add one to plant()"),
     };
     let specs = route_specs();

@@ -1,0 +1,529 @@
+//! Risk management in the store: the versioned risk methods, the method version stamped on risk
+//! assessments, the state of exceptions (from e-signatures, expiry and review interval), who may
+//! approve them, and the risk register.
+//!
+//! An exception's approval is bound to its *inputs*: its own content and the SL-T of the zones
+//! it names. When a zone's SL-T changes, the approval no longer matches and the exception is
+//! back under review ([`ExceptionState::Reopened`]).
+
+use crate::identity::{Signature, content_hash, sha256_hex};
+use crate::{Store, StoreError, WriteTx};
+use otkeep_core::access::{Role, Scope};
+use otkeep_core::kinds::ZONE_KIND;
+use otkeep_core::risk::RiskMethod;
+use otkeep_core::risk_kinds::{EXCEPTION_KIND, RISK_ASSESSMENT_KIND, RISK_KIND};
+use otkeep_core::{FieldError, Record, Value, Values};
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// One stored version of a risk method.
+#[derive(Debug, Clone)]
+pub struct MethodVersion {
+    /// The version number (unique across the organization and its sites).
+    pub version: i64,
+    /// The site it applies to; `None` for the organization's.
+    pub site: Option<i64>,
+    pub method: RiskMethod,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+async fn latest_method(
+    conn: &mut sqlx::AnyConnection,
+    site: Option<i64>,
+) -> Result<Option<MethodVersion>, StoreError> {
+    let row = match site {
+        None => {
+            sqlx::query(
+                "SELECT id, site_id, document, created_at, created_by FROM risk_method WHERE site_id IS NULL ORDER BY id DESC LIMIT 1",
+            )
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        Some(site) => {
+            sqlx::query(
+                "SELECT id, site_id, document, created_at, created_by FROM risk_method WHERE site_id = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(site)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
+    row.map(|r| method_from_row(&r)).transpose()
+}
+
+fn method_from_row(r: &sqlx::any::AnyRow) -> Result<MethodVersion, StoreError> {
+    let version: i64 = r.try_get("id")?;
+    let document: String = r.try_get("document")?;
+    let method = RiskMethod::parse(&document).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "risk method version {version} does not parse: {}",
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })?;
+    Ok(MethodVersion {
+        version,
+        site: r.try_get("site_id")?,
+        method,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+/// The method in force for `site` (its own when the organization's allows overrides and it has
+/// one), else the organization's.
+async fn method_in_force(
+    conn: &mut sqlx::AnyConnection,
+    site: Option<i64>,
+) -> Result<MethodVersion, StoreError> {
+    let org = latest_method(conn, None)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("no risk method is stored".into()))?;
+    if let (Some(site), true) = (site, org.method.allow_site_overrides)
+        && let Some(own) = latest_method(conn, Some(site)).await?
+    {
+        return Ok(own);
+    }
+    Ok(org)
+}
+
+impl Store {
+    /// The risk method in force for `site` (`None`: the organization's).
+    pub async fn risk_method(&self, site: Option<i64>) -> Result<MethodVersion, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        method_in_force(&mut conn, site).await
+    }
+
+    /// Every version of every risk method, newest first.
+    pub async fn risk_method_versions(&self) -> Result<Vec<MethodVersion>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, site_id, document, created_at, created_by FROM risk_method ORDER BY id DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(method_from_row).collect()
+    }
+
+    /// Methods by version, for rating records that each name theirs.
+    pub async fn risk_methods_by_version(&self) -> Result<HashMap<i64, RiskMethod>, StoreError> {
+        Ok(self
+            .risk_method_versions()
+            .await?
+            .into_iter()
+            .map(|m| (m.version, m.method))
+            .collect())
+    }
+
+    /// The exceptions of `scope` with their state as of `today`.
+    pub async fn exceptions(
+        &self,
+        scope: &Scope,
+        today: &str,
+    ) -> Result<Vec<Exception>, StoreError> {
+        let records = self
+            .list_all(
+                &EXCEPTION_KIND,
+                &crate::ListQuery {
+                    scope: scope.clone(),
+                    ..crate::ListQuery::default()
+                },
+            )
+            .await?;
+        let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+        let mut signatures = self.signatures_of("exception", &ids).await?;
+        let zone_ids = records.iter().flat_map(|r| r.get("zones").ids().to_vec());
+        let zones = self.sl_t_of(zone_ids).await?;
+        Ok(records
+            .into_iter()
+            .map(|record| {
+                let hash = exception_inputs_hash(&record, &zones);
+                let signatures = signatures.remove(&record.id).unwrap_or_default();
+                let state = exception_state(&record, &signatures, &hash, today);
+                Exception { record, state }
+            })
+            .collect())
+    }
+
+    /// SL-T (as text) of zones by id, in one query.
+    async fn sl_t_of(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<HashMap<i64, String>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        sl_t_in(&mut conn, ids).await
+    }
+
+    /// The risk register of `scope`: every risk with its assessment's method and its inherent
+    /// and residual rating.
+    pub async fn risk_register(&self, scope: &Scope) -> Result<Vec<RegisterRow>, StoreError> {
+        let q = crate::ListQuery {
+            scope: scope.clone(),
+            ..crate::ListQuery::default()
+        };
+        let assessments: HashMap<i64, Record> = self
+            .list_all(&RISK_ASSESSMENT_KIND, &q)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let methods = self.risk_methods_by_version().await?;
+        let fallback = self.risk_method(None).await?;
+        let mut out = Vec::new();
+        for risk in self.list_all(&RISK_KIND, &q).await? {
+            let assessment = risk
+                .get("risk_assessment_id")
+                .as_int()
+                .and_then(|id| assessments.get(&id));
+            let version = assessment
+                .and_then(|a| a.get("method_version").as_int())
+                .unwrap_or(fallback.version);
+            let method = methods
+                .get(&version)
+                .cloned()
+                .unwrap_or_else(|| fallback.method.clone());
+            let rating = |l: &str, i: &str| {
+                let likelihood = risk
+                    .get(l)
+                    .as_int()
+                    .and_then(|v| u8::try_from(v).ok())
+                    .unwrap_or(0);
+                let impacts =
+                    otkeep_core::risk::parse_impacts(&risk.get(i).to_text()).unwrap_or_default();
+                method.rate(likelihood, &impacts)
+            };
+            let inherent = rating("likelihood", "impacts");
+            let residual = rating("residual_likelihood", "residual_impacts");
+            out.push(RegisterRow {
+                assessment: assessment.map(|a| (a.id, a.title())),
+                method_version: version,
+                inherent,
+                residual,
+                method,
+                risk,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// One line of the risk register.
+#[derive(Debug, Clone)]
+pub struct RegisterRow {
+    pub risk: Record,
+    /// The assessment (id, title).
+    pub assessment: Option<(i64, String)>,
+    pub method_version: i64,
+    pub method: RiskMethod,
+    pub inherent: Option<otkeep_core::risk::Rating>,
+    pub residual: Option<otkeep_core::risk::Rating>,
+}
+
+async fn sl_t_in(
+    conn: &mut sqlx::AnyConnection,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>, StoreError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let Some(sl_t) = ZONE_KIND.field("sl_t") else {
+        return Err(StoreError::Corrupt("zones have no sl_t field".into()));
+    };
+    let columns = crate::columns::field_columns(sl_t).join(", ");
+    let sql = format!(
+        "SELECT id, {columns} FROM {} WHERE id IN ({})",
+        ZONE_KIND.table,
+        list.join(", ")
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("id")?,
+                crate::columns::decode_field(r, sl_t)?.to_text(),
+            ))
+        })
+        .collect()
+}
+
+/// The hash an approval of an exception is bound to: its content and the SL-T of its zones.
+fn exception_inputs_hash(record: &Record, zones: &HashMap<i64, String>) -> String {
+    let sl_t: Vec<String> = record
+        .get("zones")
+        .ids()
+        .iter()
+        .map(|z| format!("{z}:{}", zones.get(z).map_or("", String::as_str)))
+        .collect();
+    sha256_hex(&format!("{}|{}", content_hash(record), sl_t.join(",")))
+}
+
+/// The hash a signature of `record` binds to, read within the signing transaction: the content
+/// hash, and for exceptions also the SL-T of the zones they name.
+pub(crate) async fn signed_hash(
+    conn: &mut sqlx::AnyConnection,
+    record: &Record,
+) -> Result<String, StoreError> {
+    if record.kind.name != EXCEPTION_KIND.name {
+        return Ok(content_hash(record));
+    }
+    let zones = sl_t_in(conn, record.get("zones").ids().iter().copied()).await?;
+    Ok(exception_inputs_hash(record, &zones))
+}
+
+/// Refuses an approval of an exception by someone whose roles on its site may not accept its
+/// residual risk level under the method in force.
+pub(crate) async fn check_acceptance(
+    conn: &mut sqlx::AnyConnection,
+    account_id: i64,
+    record: &Record,
+) -> Result<(), StoreError> {
+    if record.kind.name != EXCEPTION_KIND.name {
+        return Ok(());
+    }
+    let site = record.site_id();
+    let method = method_in_force(conn, site).await?.method;
+    let level_key = record.get("residual_risk").to_text();
+    let Some(level) = method.level(&level_key) else {
+        let keys: Vec<&str> = method.levels.iter().map(|l| l.key.as_str()).collect();
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "residual_risk",
+            format!(
+                "'{level_key}' is not a level of the risk method ({}); correct the exception first",
+                keys.join(", ")
+            ),
+        )]));
+    };
+    let rows = sqlx::query("SELECT role, site_id FROM role_grant WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut roles = Vec::new();
+    for r in &rows {
+        let role: String = r.try_get(0)?;
+        let grant_site: Option<i64> = r.try_get(1)?;
+        if let Some(role) = Role::from_key(&role)
+            && (grant_site.is_none() || grant_site == site)
+        {
+            roles.push(role);
+        }
+    }
+    if roles.iter().any(|r| method.may_accept(*r, level)) {
+        return Ok(());
+    }
+    let l = &method.levels[level];
+    let who = if l.accepted_by.is_empty() {
+        "nobody may accept it: treat the risk instead".to_string()
+    } else {
+        format!("only {} may approve it", l.accepted_by.join(", "))
+    };
+    Err(StoreError::Invalid(vec![FieldError::new(
+        "meaning",
+        format!(
+            "the residual risk is {} under risk method version {}; {who}",
+            l.label,
+            method_version_label(conn, site).await?
+        ),
+    )]))
+}
+
+async fn method_version_label(
+    conn: &mut sqlx::AnyConnection,
+    site: Option<i64>,
+) -> Result<String, StoreError> {
+    Ok(method_in_force(conn, site).await?.version.to_string())
+}
+
+/// Fills what a kind derives from the store before it is written: a risk assessment without a
+/// method version gets the one in force for its site; a given one must exist.
+pub(crate) async fn prepare(
+    conn: &mut sqlx::AnyConnection,
+    kind: &otkeep_core::KindDef,
+    values: &mut Values,
+) -> Result<(), StoreError> {
+    if kind.name != RISK_ASSESSMENT_KIND.name {
+        return Ok(());
+    }
+    match values.get("method_version").and_then(Value::as_int) {
+        None => {
+            let site = values.get("site_id").and_then(Value::as_int);
+            let version = method_in_force(conn, site).await?.version;
+            values.insert("method_version", Value::Int(version));
+        }
+        Some(v) => {
+            let found = sqlx::query("SELECT id FROM risk_method WHERE id = $1")
+                .bind(v)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    "method_version",
+                    format!("there is no risk method version {v}"),
+                )]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where an exception stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExceptionState {
+    /// Not decided for its current inputs.
+    Requested,
+    /// Approved for its current inputs, not expired; `review` is the next review date.
+    Approved {
+        by: String,
+        at: String,
+        review: String,
+    },
+    Rejected {
+        by: String,
+    },
+    /// Approved, but the expiry date has passed.
+    Expired,
+    /// Withdrawn by a signature meaning "revoked".
+    Revoked {
+        by: String,
+    },
+    /// Approved once, but its content or the SL-T of its zones changed since: under review.
+    Reopened,
+}
+
+impl ExceptionState {
+    pub fn key(&self) -> &'static str {
+        match self {
+            ExceptionState::Requested => "requested",
+            ExceptionState::Approved { .. } => "approved",
+            ExceptionState::Rejected { .. } => "rejected",
+            ExceptionState::Expired => "expired",
+            ExceptionState::Revoked { .. } => "revoked",
+            ExceptionState::Reopened => "reopened",
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            ExceptionState::Requested => "requested: awaiting approval (sign it as approved or rejected)".into(),
+            ExceptionState::Approved { by, review, .. } => {
+                format!("approved by {by}; next review by {review}")
+            }
+            ExceptionState::Rejected { by } => format!("rejected by {by}"),
+            ExceptionState::Expired => "expired".into(),
+            ExceptionState::Revoked { by } => format!("revoked by {by}"),
+            ExceptionState::Reopened => {
+                "re-opened: its content or the SL-T of its zones changed since approval; approve again".into()
+            }
+        }
+    }
+}
+
+/// An exception with its state.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub record: Record,
+    pub state: ExceptionState,
+}
+
+/// The state from the signatures (the latest decision on the current inputs decides), the
+/// expiry date and the review interval.
+pub fn exception_state(
+    record: &Record,
+    signatures: &[Signature],
+    inputs_hash: &str,
+    today: &str,
+) -> ExceptionState {
+    let decisions = ["approved", "rejected", "revoked"];
+    let decision = signatures
+        .iter()
+        .rev()
+        .find(|s| s.content_hash == inputs_hash && decisions.contains(&s.meaning.as_str()));
+    let expired = record.get("expiry_date").to_text().as_str() < today;
+    match decision {
+        Some(s) if s.meaning == "revoked" => ExceptionState::Revoked {
+            by: s.signer_name.clone(),
+        },
+        Some(s) if s.meaning == "rejected" => ExceptionState::Rejected {
+            by: s.signer_name.clone(),
+        },
+        Some(_) if expired => ExceptionState::Expired,
+        Some(s) => {
+            let days = record.get("review_interval_days").as_int().unwrap_or(365);
+            ExceptionState::Approved {
+                by: s.signer_name.clone(),
+                at: s.signed_at.clone(),
+                review: add_days(&s.signed_at, days),
+            }
+        }
+        None if signatures.iter().any(|s| s.meaning == "approved") => ExceptionState::Reopened,
+        None => ExceptionState::Requested,
+    }
+}
+
+/// The date `days` after the date part of timestamp `at` (`YYYY-MM-DD`).
+fn add_days(at: &str, days: i64) -> String {
+    let date = at.get(..10).unwrap_or(at);
+    otkeep_core::value::parse_date(date)
+        .ok()
+        .and_then(|d| d.checked_add(jiff::Span::new().days(days)).ok())
+        .map_or_else(|| date.to_string(), |d| d.to_string())
+}
+
+impl WriteTx<'_> {
+    /// Stores a new version of the organization's risk method (`site` `None`) or of a site's
+    /// own, which the organization's method must allow. Returns the version.
+    pub async fn set_risk_method(
+        &mut self,
+        site: Option<i64>,
+        method: &RiskMethod,
+    ) -> Result<i64, StoreError> {
+        method.validate().map_err(|errors| {
+            StoreError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldError::new(&e.path, e.message))
+                    .collect(),
+            )
+        })?;
+        if site.is_some() {
+            let org = latest_method(self.conn(), None).await?;
+            if !org.is_some_and(|o| o.method.allow_site_overrides) {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    "site",
+                    "the organization's risk method does not allow site methods (allow_site_overrides)",
+                )]));
+            }
+        }
+        let document = serde_json::to_string(method)
+            .map_err(|e| StoreError::Corrupt(format!("risk method: {e}")))?;
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        let id: i64 = sqlx::query(
+            "INSERT INTO risk_method (site_id, document, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(site)
+        .bind(document.clone())
+        .bind(now)
+        .bind(actor)
+        .fetch_one(self.conn())
+        .await?
+        .try_get(0)?;
+        self.append_event(
+            "create",
+            "risk_method",
+            Some(id),
+            None,
+            Some(document),
+            site,
+        )
+        .await?;
+        Ok(id)
+    }
+}
