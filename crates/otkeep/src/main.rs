@@ -121,6 +121,25 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// What is due: every dated obligation (exception reviews and expiries, countermeasure
+    /// reviews, treatment actions, risk assessment reviews, planned requirements), overdue
+    /// first. Exit code 1 when something is overdue.
+    Due {
+        /// Only this site (code).
+        #[arg(long)]
+        site: Option<String>,
+        /// Only what falls due within this many days (overdue items always).
+        #[arg(long)]
+        within: Option<i64>,
+        /// Print JSON (the same objects as /api/v1/due) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The risk method: show it, export it as JSON, or import a new version.
+    Risk {
+        #[command(subcommand)]
+        command: RiskCommand,
+    },
     /// Manage user accounts (first setup and recovery: whoever runs this has the database).
     User {
         #[command(subcommand)]
@@ -164,6 +183,32 @@ enum CatalogCommand {
     },
     /// Print the catalog as this installation uses it (id, FR, level, scope, title, text?).
     List,
+}
+
+#[derive(Subcommand)]
+enum RiskCommand {
+    /// Print the risk method in force (of a site with --site): scales, levels, matrix.
+    Show {
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// Write the method in force as JSON (standard output when no file is given).
+    Export {
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Store a method document (JSON) as a new version, for the organization or, when its
+    /// method allows site methods, for one site.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        site: Option<String>,
+        /// Name recorded as the actor in the audit trail.
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -363,6 +408,14 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::User { command } => {
             let store = cli.db.open().await?;
             user(&store, command).await
+        }
+        Command::Due { site, within, json } => {
+            let store = cli.db.open().await?;
+            due(&store, site, within, json).await
+        }
+        Command::Risk { command } => {
+            let store = cli.db.open().await?;
+            risk(&store, command).await
         }
         Command::Migrate => {
             let store = cli.db.open().await?;
@@ -692,6 +745,143 @@ async fn grant_of(
     let grant = otkeep_core::access::Grant { role, site, asset };
     grant.validate().map_err(|m| anyhow::anyhow!(m))?;
     Ok(grant)
+}
+
+async fn due(store: &Store, site: Option<String>, within: Option<i64>, json: bool) -> Result<i32> {
+    use otkeep_core::due::Bucket;
+    let scope = match &site {
+        Some(code) => otkeep_core::access::Scope::Limited {
+            sites: vec![site_id(store, code).await?],
+            records: Vec::new(),
+        },
+        None => otkeep_core::access::Scope::All,
+    };
+    let today = jiff::Zoned::now().date();
+    let mut all = store.due(&scope, &today.to_string()).await?;
+    if let Some(days) = within {
+        all.retain(|o| (o.due - today).get_days() <= days.clamp(0, 3650) as i32);
+    }
+    let overdue = all.iter().filter(|o| o.due < today).count();
+    if json {
+        let items: Vec<serde_json::Value> = all
+            .iter()
+            .map(|o| {
+                let mut v = serde_json::to_value(o).unwrap_or_default();
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("bucket".into(), serde_json::json!(Bucket::of(o.due, today)));
+                }
+                v
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"today": today.to_string(), "obligations": items})
+        );
+    } else {
+        println!("due\tbucket\twhat\trecord\towner");
+        for o in &all {
+            let plural = otkeep_core::kind(o.kind).map_or(o.kind, |k| k.plural);
+            println!(
+                "{}\t{}\t{}\t{} (/{plural}/{})\t{}",
+                o.due,
+                Bucket::of(o.due, today).label(),
+                o.what,
+                o.title,
+                o.record_id,
+                o.owner
+            );
+        }
+        println!("{} due, {overdue} overdue", all.len());
+    }
+    Ok(if overdue > 0 { 1 } else { 0 })
+}
+
+async fn risk(store: &Store, command: RiskCommand) -> Result<i32> {
+    let site_of = async |site: &Option<String>| -> Result<Option<i64>> {
+        Ok(match site {
+            Some(code) => Some(site_id(store, code).await?),
+            None => None,
+        })
+    };
+    match command {
+        RiskCommand::Show { site } => {
+            let m = store.risk_method(site_of(&site).await?).await?;
+            let method = &m.method;
+            println!("{} (version {})", method.name, m.version);
+            println!("levels:");
+            for l in &method.levels {
+                let by = if l.accepted_by.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    l.accepted_by.join(", ")
+                };
+                println!(
+                    "  {} ({}) from score {}; accepted by {by}",
+                    l.label, l.key, l.from_score
+                );
+            }
+            println!("matrix (likelihood down, impact across):");
+            let grid = method.grid();
+            for l in (0..method.likelihood.len()).rev() {
+                let cells: Vec<&str> = grid[l]
+                    .iter()
+                    .map(|i| method.levels[*i].key.as_str())
+                    .collect();
+                println!(
+                    "  {:>2} {:<16} {}",
+                    l + 1,
+                    method.likelihood[l].label,
+                    cells.join(" ")
+                );
+            }
+            Ok(0)
+        }
+        RiskCommand::Export { site, output } => {
+            let m = store.risk_method(site_of(&site).await?).await?;
+            let text = serde_json::to_string_pretty(&m.method)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => println!("{text}"),
+            }
+            Ok(0)
+        }
+        RiskCommand::Import {
+            file,
+            site,
+            operator,
+        } => {
+            let name = file.display().to_string();
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}"))?;
+            let method = match otkeep_core::risk::RiskMethod::parse(&text) {
+                Ok(m) => m,
+                Err(errors) => {
+                    for e in errors {
+                        eprintln!("{name}: {e}");
+                    }
+                    return Ok(2);
+                }
+            };
+            let site = site_of(&site).await?;
+            let mut tx = store
+                .begin_write(&operator, Some("risk method import"))
+                .await?;
+            let version = match tx.set_risk_method(site, &method).await {
+                Ok(v) => v,
+                Err(otkeep_store::StoreError::Invalid(errors)) => {
+                    for e in errors {
+                        eprintln!("{name}: {e}");
+                    }
+                    return Ok(2);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            tx.commit().await?;
+            println!("stored risk method '{}' as version {version}", method.name);
+            Ok(0)
+        }
+    }
 }
 
 async fn catalog(store: &Store, command: CatalogCommand) -> Result<i32> {

@@ -51,7 +51,7 @@ const ROWS: &[(&str, &str)] = &[
     ("", "Level not set"),
 ];
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -67,7 +67,7 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn clip(s: &str, n: usize) -> String {
+pub(crate) fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -19,6 +19,7 @@
 //! export cannot run a formula planted in a record; the CSV import removes it again.
 
 pub mod diagram;
+pub mod heatmap;
 
 use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::value::formula_guarded;

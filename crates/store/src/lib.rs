@@ -17,6 +17,7 @@ pub mod assessment;
 pub mod audit;
 mod columns;
 mod demo;
+mod due;
 pub mod identity;
 pub mod migrate;
 pub mod read;

@@ -70,7 +70,7 @@ async fn site_of(
 }
 
 /// A download: content type, file name, bytes.
-fn attachment(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn attachment(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -84,7 +84,7 @@ fn attachment(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn today() -> String {
+pub(crate) fn today() -> String {
     jiff::Zoned::now().date().to_string()
 }
 

@@ -11,6 +11,8 @@
 //! - [`sign`]: electronic signatures of records.
 //! - [`model`]: the model health page (model rules' findings).
 //! - [`gap`]: IEC 62443 gap analysis pages and the bulk assessment of a zone's requirements.
+//! - [`risk`]: the risk register, heat map, risk method, and applying an assessment's SL-T.
+//! - [`due`]: what is due (page and JSON feed), from `otkeep_core::due`.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
 
@@ -18,10 +20,12 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod due;
 pub mod evidence;
 pub mod gap;
 pub mod model;
 pub mod openapi;
+pub mod risk;
 pub mod routes;
 pub mod sign;
 #[doc(hidden)]

@@ -35,16 +35,10 @@ pub struct ModelParams {
     site_id: Option<String>,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    p: Principal,
-    Query(params): Query<ModelParams>,
-) -> Result<Response, UiError> {
-    let readable = p.read_scope(&ZONE_KIND)?;
-    let chosen = params
-        .site_id
-        .as_deref()
-        .and_then(|s| s.trim().parse::<i64>().ok());
+/// The site picked with `?site_id=` (when given and valid) and the scope it leaves of
+/// `readable`: that site only (nothing when it is not readable), or all of `readable`.
+pub(crate) fn chosen_site(param: Option<&str>, readable: Scope) -> (Option<i64>, Scope) {
+    let chosen = param.and_then(|s| s.trim().parse::<i64>().ok());
     let scope = match chosen {
         Some(s) if readable.covers_site(Some(s)) => Scope::Limited {
             sites: vec![s],
@@ -53,8 +47,16 @@ pub async fn page(
         Some(_) => Scope::nothing(),
         None => readable,
     };
-    let findings = state.store.check_model(&scope).await?;
-    let sites = state
+    (chosen, scope)
+}
+
+/// The sites `p` may read, as options of a site picker with `chosen` selected.
+pub(crate) async fn site_options(
+    state: &AppState,
+    p: &Principal,
+    chosen: Option<i64>,
+) -> Result<Vec<SelectOption>, UiError> {
+    Ok(state
         .store
         .list_all(
             &SITE_KIND,
@@ -71,7 +73,18 @@ pub async fn page(
             label: s.title(),
             group: String::new(),
         })
-        .collect();
+        .collect())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<ModelParams>,
+) -> Result<Response, UiError> {
+    let readable = p.read_scope(&ZONE_KIND)?;
+    let (chosen, scope) = chosen_site(params.site_id.as_deref(), readable);
+    let findings = state.store.check_model(&scope).await?;
+    let sites = site_options(&state, &p, chosen).await?;
     let groups = RULES
         .iter()
         .map(|(rule, title)| {

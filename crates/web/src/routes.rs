@@ -5,7 +5,7 @@
 //! matrix test, which must know the expected answer for every route and role.
 
 use crate::auth::{self, Gate};
-use crate::{AppState, account, admin, api, evidence, gap, model, openapi, sign, ui};
+use crate::{AppState, account, admin, api, due, evidence, gap, model, openapi, risk, sign, ui};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -153,6 +153,36 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(gap::organization_csv),
         ),
         route(M::GET, "/model", Can(Read), get(model::page)),
+        // Risk management and what is due.
+        route(M::GET, "/due", Can(Read), get(due::page)),
+        route(M::GET, "/risk", Can(Read), get(risk::register)),
+        route(
+            M::GET,
+            "/risk/register.csv",
+            Can(Read),
+            get(risk::register_csv),
+        ),
+        route(
+            M::GET,
+            "/risk/register.xlsx",
+            Can(Read),
+            get(risk::register_xlsx),
+        ),
+        route(M::GET, "/risk/heatmap.svg", Can(Read), get(risk::heatmap)),
+        route(M::GET, "/risk/method", Can(Read), get(risk::method)),
+        route(
+            M::GET,
+            "/risk/method.json",
+            Can(Read),
+            get(risk::method_json),
+        ),
+        route(M::POST, "/risk/method", Can(Write), post(risk::method_save)),
+        route(
+            M::POST,
+            "/risk-assessments/{id}/apply-sl-t",
+            Can(Write),
+            post(risk::apply_sl_t),
+        ),
         route(M::GET, "/gap/{plural}/{id}", Can(Read), get(gap::page)),
         route(M::POST, "/gap/{plural}/{id}", Can(Write), post(gap::save)),
         route(
@@ -245,6 +275,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             delete(api::revoke_token),
         ),
         route(M::GET, "/api/v1/audit", Can(Audit), get(api::audit)),
+        route(M::GET, "/api/v1/due", Can(Read), get(due::feed)),
         route(M::GET, "/api/v1/{plural}", Can(Read), get(api::list)),
         route(M::POST, "/api/v1/{plural}", Can(Write), post(api::create)),
         route(M::GET, "/api/v1/{plural}/{id}", Can(Read), get(api::read)),

@@ -175,6 +175,27 @@ impl Nav {
                 active: active == "model",
             });
         }
+        if !p
+            .access
+            .read_scope(&otkeep_core::risk_kinds::RISK_KIND)
+            .is_nothing()
+        {
+            overview.push(NavItem {
+                href: "/due".into(),
+                label: "What is due",
+                active: active == "due",
+            });
+            overview.push(NavItem {
+                href: "/risk".into(),
+                label: "Risk register",
+                active: active == "risk",
+            });
+            overview.push(NavItem {
+                href: "/risk/method".into(),
+                label: "Risk method",
+                active: active == "risk-method",
+            });
+        }
         if p.access.has(Capability::Audit) {
             overview.push(NavItem {
                 href: "/audit".into(),
@@ -781,6 +802,8 @@ struct DetailPage {
     can_write: bool,
     error: Option<String>,
     notice: Option<String>,
+    /// State lines of risk records (exception state, ratings): (badge key, text).
+    status: Vec<(String, String)>,
 }
 
 async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
@@ -861,7 +884,9 @@ async fn detail_page(
     let tz = site_time_zone(state, &record).await;
     let signatures = crate::sign::signature_views(state, &record, tz.as_deref()).await?;
     let site = record.site_id();
+    let status = crate::risk::status_lines(state, &record).await?;
     Ok(DetailPage {
+        status,
         nav: Nav::new(kind.plural, p),
         signatures,
         can_sign: p.access.may(Capability::Sign, site),
@@ -884,6 +909,7 @@ async fn detail_page(
 pub struct DetailParams {
     saved: Option<String>,
     signed: Option<String>,
+    applied: Option<String>,
 }
 
 pub async fn detail(
@@ -894,9 +920,13 @@ pub async fn detail(
 ) -> Result<Response, UiError> {
     let kind = kind_of(&plural)?;
     let record = load(&state, &p, kind, id).await?;
-    let notice = match (params.saved, params.signed) {
-        (Some(_), _) => Some(format!("{} saved.", kind.label)),
-        (None, Some(_)) => Some("Signature recorded.".to_string()),
+    let notice = match (params.saved, params.signed, params.applied) {
+        (Some(_), _, _) => Some(format!("{} saved.", kind.label)),
+        (None, Some(_), _) => Some("Signature recorded.".to_string()),
+        (None, None, Some(_)) => Some(
+            "The recommended SL-T is now the target of its zones, with this justification."
+                .to_string(),
+        ),
         _ => None,
     };
     let page = detail_page(&state, &p, kind, record, None, notice).await?;

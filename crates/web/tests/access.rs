@@ -239,6 +239,20 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         ("GET", "/gap" | "/model" | "/gap/summary.xlsx" | "/gap/summary.csv") => {
             any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
+        (
+            "GET",
+            "/due"
+            | "/api/v1/due"
+            | "/risk"
+            | "/risk/register.csv"
+            | "/risk/register.xlsx"
+            | "/risk/heatmap.svg"
+            | "/risk/method"
+            | "/risk/method.json",
+        ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        // The organization's method needs write access to every site.
+        ("POST", "/risk/method") => any(&[Admin, Owner]),
+        ("POST", "/risk-assessments/{id}/apply-sl-t") => any(&[Admin, Owner, Engineer]),
         ("POST", "/{plural}/{id}/evidence") => plural == Some("assessments") && writes,
         ("GET", "/evidence/{sha}") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/gap/{plural}/{id}/import") => {

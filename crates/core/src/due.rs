@@ -1,0 +1,295 @@
+//! The "what is due" engine: the one place where dated obligations are computed from records.
+//!
+//! Every kind with dates that someone must act on has a rule here: a countermeasure's review, an
+//! exception's review and expiry (and its approval while requested or re-opened), a treatment
+//! action's due date, a risk assessment's review, a requirement planned for a target date.
+//! The store gathers the records with the facts only it knows (approval states from
+//! signatures) and the pages, the CLI and the JSON feed show the result. New kinds with dates
+//! add a rule to [`obligations`], nowhere else.
+
+use crate::value::Record;
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// Facts about a record's approval that come from its e-signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Approval<'a> {
+    /// `requested`, `approved`, `rejected`, `expired`, `revoked`, `reopened` (exceptions);
+    /// `approved`, `past_review`, `rejected`, `stale`, `awaiting` (countermeasures).
+    pub state: &'a str,
+    /// When the current approval was signed (a timestamp or date), if approved.
+    pub approved_at: Option<&'a str>,
+}
+
+/// One dated obligation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Obligation {
+    #[serde(serialize_with = "date_text")]
+    pub due: Date,
+    /// What must be done, e.g. "review the exception".
+    pub what: String,
+    /// Record kind (singular name) and id.
+    pub kind: &'static str,
+    pub record_id: i64,
+    pub site_id: Option<i64>,
+    pub title: String,
+    /// Who is expected to act (the record's owner or requester).
+    pub owner: String,
+}
+
+fn date_text<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(d)
+}
+
+/// How soon an obligation falls due, relative to today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bucket {
+    Overdue,
+    /// Today and the next 6 days.
+    ThisWeek,
+    /// Within 30 days.
+    ThisMonth,
+    Later,
+}
+
+impl Bucket {
+    pub fn of(due: Date, today: Date) -> Bucket {
+        let days = (due - today).get_days();
+        if due < today {
+            Bucket::Overdue
+        } else if days < 7 {
+            Bucket::ThisWeek
+        } else if days <= 30 {
+            Bucket::ThisMonth
+        } else {
+            Bucket::Later
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Bucket::Overdue => "Overdue",
+            Bucket::ThisWeek => "This week",
+            Bucket::ThisMonth => "This month",
+            Bucket::Later => "Later",
+        }
+    }
+}
+
+fn date(record: &Record, field: &str) -> Option<Date> {
+    let text = record.get(field).to_text();
+    crate::value::parse_date(&text).ok()
+}
+
+fn text(record: &Record, field: &str) -> String {
+    record.get(field).to_text()
+}
+
+/// The obligations one record gives rise to, as of `today`.
+pub fn obligations(record: &Record, approval: Approval<'_>, today: Date) -> Vec<Obligation> {
+    let make = |due: Date, what: &str, owner: String| Obligation {
+        due,
+        what: what.to_string(),
+        kind: record.kind.name,
+        record_id: record.id,
+        site_id: record.site_id(),
+        title: record.title(),
+        owner,
+    };
+    let mut out = Vec::new();
+    match record.kind.name {
+        "countermeasure" => {
+            if approval.state != "rejected"
+                && let Some(d) = date(record, "review_date")
+            {
+                out.push(make(d, "review the countermeasure", text(record, "owner")));
+            }
+            if matches!(approval.state, "stale" | "awaiting") {
+                out.push(make(
+                    today,
+                    "approve the countermeasure (it does not count until then)",
+                    text(record, "owner"),
+                ));
+            }
+        }
+        "exception" => {
+            let owner = text(record, "requested_by");
+            match approval.state {
+                "approved" => {
+                    let interval = record.get("review_interval_days").as_int().unwrap_or(365);
+                    let approved = approval
+                        .approved_at
+                        .and_then(|a| crate::value::parse_date(a).ok());
+                    if let Some(review) =
+                        approved.and_then(|a| a.checked_add(jiff::Span::new().days(interval)).ok())
+                    {
+                        out.push(make(review, "review the exception", owner.clone()));
+                    }
+                    if let Some(expiry) = date(record, "expiry_date") {
+                        out.push(make(expiry, "exception expires: renew or close it", owner));
+                    }
+                }
+                "requested" | "reopened" => {
+                    out.push(make(
+                        today,
+                        if approval.state == "reopened" {
+                            "re-approve the exception (its inputs changed)"
+                        } else {
+                            "decide on the requested exception"
+                        },
+                        owner,
+                    ));
+                }
+                "expired" => {
+                    if let Some(expiry) = date(record, "expiry_date") {
+                        out.push(make(expiry, "exception expired: renew or close it", owner));
+                    }
+                }
+                _ => {}
+            }
+        }
+        "treatment" => {
+            let open = !matches!(text(record, "status").as_str(), "done" | "cancelled");
+            if open && let Some(d) = date(record, "due_date") {
+                out.push(make(
+                    d,
+                    "complete the treatment action",
+                    text(record, "owner"),
+                ));
+            }
+        }
+        "risk_assessment" => {
+            if text(record, "status") != "superseded"
+                && let Some(d) = date(record, "review_date")
+            {
+                out.push(make(d, "review the risk assessment", text(record, "owner")));
+            }
+        }
+        "assessment" => {
+            if text(record, "status") == "planned"
+                && let Some(d) = date(record, "target_date")
+            {
+                out.push(make(
+                    d,
+                    "implement the planned requirement",
+                    text(record, "owner"),
+                ));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The kinds [`obligations`] has rules for.
+pub const KINDS_WITH_DATES: &[&str] = &[
+    "countermeasure",
+    "exception",
+    "treatment",
+    "risk_assessment",
+    "assessment",
+];
+
+/// Sorts obligations by date, then kind and title, so every view lists them alike.
+pub fn sort(obligations: &mut [Obligation]) {
+    obligations.sort_by(|a, b| {
+        (a.due, a.kind, &a.title, a.record_id).cmp(&(b.due, b.kind, &b.title, b.record_id))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::values_from_json;
+    use serde_json::json;
+
+    fn record(kind: &'static crate::KindDef, v: serde_json::Value) -> Record {
+        Record {
+            kind,
+            id: 7,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+            values: values_from_json(kind, &v).unwrap(),
+        }
+    }
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn buckets() {
+        let today = d("2026-11-28");
+        assert_eq!(Bucket::of(d("2026-11-27"), today), Bucket::Overdue);
+        assert_eq!(Bucket::of(today, today), Bucket::ThisWeek);
+        assert_eq!(Bucket::of(d("2026-12-04"), today), Bucket::ThisWeek);
+        assert_eq!(Bucket::of(d("2026-12-05"), today), Bucket::ThisMonth);
+        assert_eq!(Bucket::of(d("2026-12-28"), today), Bucket::ThisMonth);
+        assert_eq!(Bucket::of(d("2026-12-29"), today), Bucket::Later);
+    }
+
+    #[test]
+    fn exceptions_are_reviewed_at_their_interval_and_expire() {
+        let e = record(
+            &crate::risk_kinds::EXCEPTION_KIND,
+            json!({"site_id": 1, "name": "Legacy HMI", "assets": [3], "justification": "j",
+                   "compensating_controls": "c", "residual_risk": "medium", "requested_by": "Ana",
+                   "expiry_date": "2027-12-31", "review_interval_days": 90}),
+        );
+        let today = d("2026-11-28");
+        let approved = Approval {
+            state: "approved",
+            approved_at: Some("2026-10-01T09:00:00.000000Z"),
+        };
+        let o = obligations(&e, approved, today);
+        let dates: Vec<(Date, &str)> = o.iter().map(|o| (o.due, o.what.as_str())).collect();
+        assert_eq!(
+            dates,
+            [
+                (d("2026-12-30"), "review the exception"),
+                (d("2027-12-31"), "exception expires: renew or close it")
+            ]
+        );
+        assert_eq!(o[0].owner, "Ana");
+        let reopened = obligations(
+            &e,
+            Approval {
+                state: "reopened",
+                approved_at: None,
+            },
+            today,
+        );
+        assert_eq!(reopened.len(), 1);
+        assert_eq!(reopened[0].due, today);
+        assert!(
+            obligations(
+                &e,
+                Approval {
+                    state: "rejected",
+                    approved_at: None
+                },
+                today
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn finished_actions_are_not_due() {
+        let t = |status: &str| {
+            record(
+                &crate::risk_kinds::TREATMENT_KIND,
+                json!({"site_id": 1, "name": "MFA", "owner": "o", "due_date": "2026-12-01", "status": status}),
+            )
+        };
+        let today = d("2026-11-28");
+        assert_eq!(
+            obligations(&t("planned"), Approval::default(), today).len(),
+            1
+        );
+        assert!(obligations(&t("done"), Approval::default(), today).is_empty());
+        assert!(obligations(&t("cancelled"), Approval::default(), today).is_empty());
+    }
+}

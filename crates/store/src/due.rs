@@ -1,0 +1,70 @@
+//! Gathers what the due engine (`otkeep_core::due`) needs: the records of every kind with
+//! dates, with the approval facts that only signatures tell.
+
+use crate::assessment::Approval as CountermeasureApproval;
+use crate::risk::ExceptionState;
+use crate::{ListQuery, Store, StoreError};
+use otkeep_core::access::Scope;
+use otkeep_core::due::{Approval, Obligation, obligations, sort};
+use otkeep_core::kinds::ASSESSMENT_KIND;
+use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, TREATMENT_KIND};
+
+impl Store {
+    /// Every dated obligation of the records in `scope` as of `today` (`YYYY-MM-DD`), sorted by
+    /// date.
+    pub async fn due(&self, scope: &Scope, today: &str) -> Result<Vec<Obligation>, StoreError> {
+        let day = otkeep_core::value::parse_date(today)
+            .map_err(|e| StoreError::Invalid(vec![otkeep_core::FieldError::new("today", e)]))?;
+        let mut out = Vec::new();
+        for c in self.countermeasures(scope, today).await? {
+            let (state, at) = match &c.approval {
+                CountermeasureApproval::Approved { at, .. } => ("approved", Some(at.as_str())),
+                CountermeasureApproval::PastReview { .. } => ("past_review", None),
+                CountermeasureApproval::Rejected { .. } => ("rejected", None),
+                CountermeasureApproval::Stale => ("stale", None),
+                CountermeasureApproval::Awaiting => ("awaiting", None),
+            };
+            out.extend(obligations(
+                &c.record,
+                Approval {
+                    state,
+                    approved_at: at,
+                },
+                day,
+            ));
+        }
+        for e in self.exceptions(scope, today).await? {
+            let at = match &e.state {
+                ExceptionState::Approved { at, .. } => Some(at.as_str()),
+                _ => None,
+            };
+            out.extend(obligations(
+                &e.record,
+                Approval {
+                    state: e.state.key(),
+                    approved_at: at,
+                },
+                day,
+            ));
+        }
+        let q = ListQuery {
+            scope: scope.clone(),
+            ..ListQuery::default()
+        };
+        for kind in [&TREATMENT_KIND, &RISK_ASSESSMENT_KIND] {
+            for r in self.list_all(kind, &q).await? {
+                out.extend(obligations(&r, Approval::default(), day));
+            }
+        }
+        // Only planned requirements carry a target date worth listing.
+        let mut planned = q.clone();
+        planned
+            .filters
+            .insert("status", otkeep_core::Value::Text("planned".to_string()));
+        for r in self.list_all(&ASSESSMENT_KIND, &planned).await? {
+            out.extend(obligations(&r, Approval::default(), day));
+        }
+        sort(&mut out);
+        Ok(out)
+    }
+}
