@@ -4,7 +4,7 @@
 //! Every setting is a flag with an `OTKEEP_…` environment variable behind it (flags win).
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use otkeep_core::KindDef;
 use otkeep_store::{ListQuery, Store};
@@ -80,7 +80,8 @@ enum Command {
     Demo(DemoArgs),
     /// Import records from a CSV file (one transaction: all rows or none).
     Import {
-        kind: KindArg,
+        #[arg(value_parser = parse_kind)]
+        kind: &'static KindDef,
         file: PathBuf,
         /// Code of the site the rows belong to (or give a Site column in the file).
         #[arg(long)]
@@ -91,7 +92,8 @@ enum Command {
     },
     /// Export records as CSV (UTF-8 with BOM, opens in Excel).
     Export {
-        kind: KindArg,
+        #[arg(value_parser = parse_kind)]
+        kind: &'static KindDef,
         /// Only records of this site (code).
         #[arg(long)]
         site: Option<String>,
@@ -279,24 +281,16 @@ struct DemoArgs {
     assets_per_site: usize,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum KindArg {
-    Sites,
-    Zones,
-    Conduits,
-    Assets,
-}
-
-impl KindArg {
-    fn kind(self) -> &'static KindDef {
-        use otkeep_core::kinds::*;
-        match self {
-            KindArg::Sites => &SITE_KIND,
-            KindArg::Zones => &ZONE_KIND,
-            KindArg::Conduits => &CONDUIT_KIND,
-            KindArg::Assets => &ASSET_KIND,
-        }
-    }
+/// A kind of record named by its plural (`assets`, `treatments`, …): every kind imports and
+/// exports the same way.
+fn parse_kind(name: &str) -> Result<&'static KindDef, String> {
+    otkeep_core::kind_by_plural(&name.to_ascii_lowercase()).ok_or_else(|| {
+        let names: Vec<&str> = otkeep_core::KINDS.iter().map(|k| k.plural).collect();
+        format!(
+            "'{name}' is not a kind of record; use one of: {}",
+            names.join(", ")
+        )
+    })
 }
 
 fn init_logging(json: bool) {
@@ -340,11 +334,11 @@ async fn run(cli: Cli) -> Result<i32> {
             operator,
         } => {
             let store = cli.db.open().await?;
-            import(&store, kind.kind(), &file, site.as_deref(), &operator).await
+            import(&store, kind, &file, site.as_deref(), &operator).await
         }
         Command::Export { kind, site, output } => {
             let store = cli.db.open().await?;
-            export(&store, kind.kind(), site.as_deref(), output).await?;
+            export(&store, kind, site.as_deref(), output).await?;
             Ok(0)
         }
         Command::VerifyAudit => {

@@ -450,3 +450,74 @@ fn the_assessment_sheet_round_trips_through_xlsx() {
     assert!(text(&o).contains("not an XLSX workbook"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn due_and_the_risk_method_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-due-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = otkeep(&dir, &["due", "--site", "FRA1"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "nothing overdue yet: {}",
+        text(&o)
+    );
+
+    let actions = dir.join("actions.csv");
+    std::fs::write(
+        &actions,
+        "Name,Owner,Due,Status\n\
+         Patch the historian,OT lead,2020-01-31,planned\n\
+         Already done,OT lead,2020-01-01,done\n",
+    )
+    .unwrap();
+    let o = otkeep(
+        &dir,
+        &[
+            "import",
+            "treatments",
+            actions.to_str().unwrap(),
+            "--site",
+            "FRA1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = otkeep(&dir, &["due", "--site", "fra1"]);
+    assert_eq!(o.status.code(), Some(1), "overdue: exit code 1");
+    let out = text(&o);
+    assert!(
+        out.contains("2020-01-31\tOverdue\tcomplete the treatment action\tPatch the historian"),
+        "{out}"
+    );
+    assert!(!out.contains("Already done"));
+    let o = otkeep(&dir, &["due", "--json", "--within", "0"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&o.stdout).expect("due --json prints JSON");
+    assert_eq!(json["obligations"][0]["title"], "Patch the historian");
+    assert_eq!(json["obligations"][0]["bucket"], "overdue");
+
+    // The risk method: export, edit, import as a new version; a broken one names the place.
+    let file = dir.join("method.json");
+    let o = otkeep(&dir, &["risk", "export", "-o", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("otkeep default 5×5", "Plant method 2027");
+    std::fs::write(&file, edited).unwrap();
+    let o = otkeep(&dir, &["risk", "import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("as version 2"), "{}", text(&o));
+    let o = otkeep(&dir, &["risk", "show"]);
+    assert!(
+        text(&o).contains("Plant method 2027 (version 2)"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(&file, "{\"name\": \"x\"").unwrap();
+    let o = otkeep(&dir, &["risk", "import", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("method.json: line 1"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

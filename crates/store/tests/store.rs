@@ -23,6 +23,7 @@ otkeep_store::on_both_backends!(
     an_uncommitted_transaction_leaves_nothing,
     migrations_are_idempotent,
     sl_t_changes_need_a_new_justification,
+    the_seeded_risk_method_is_the_default,
 );
 
 fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
@@ -647,4 +648,11 @@ async fn sl_t_changes_need_a_new_justification(store: Arc<Store>) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+}
+
+async fn the_seeded_risk_method_is_the_default(store: Arc<Store>) {
+    let m = store.risk_method(None).await.unwrap();
+    assert_eq!(m.version, 1);
+    assert_eq!(m.method, otkeep_core::risk::RiskMethod::default_method());
+    assert_eq!(m.site, None);
 }
