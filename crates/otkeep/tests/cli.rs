@@ -457,11 +457,14 @@ fn due_and_the_risk_method_from_the_command_line() {
     let _ = std::fs::remove_dir_all(&dir);
     let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
     assert!(o.status.success(), "{}", text(&o));
+    // The demo's treatment plan has one action overdue.
     let o = otkeep(&dir, &["due", "--site", "FRA1"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "nothing overdue yet: {}",
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("Overdue\tcomplete the treatment action\tMFA and session recording"));
+    let o = otkeep(&dir, &["due", "--site", "NOPE"]);
+    assert!(
+        text(&o).contains("there is no site with code 'NOPE'"),
+        "{}",
         text(&o)
     );
 

@@ -61,20 +61,147 @@ impl Store {
                 values.insert("zone_b_id", Value::Int(zone_id(conduit.zone_b)?));
                 tx.create(&CONDUIT_KIND, values).await?;
             }
+            let mut legacy = None;
             for asset in site.assets {
                 let mut values = asset.values;
                 values.insert("site_id", Value::Int(site_id));
                 values.insert("zone_id", Value::Int(zone_id(asset.zone)?));
-                tx.create(&ASSET_KIND, values).await?;
+                let is_legacy = values.get("legacy").is_some_and(Value::as_bool);
+                let created = tx.create(&ASSET_KIND, values).await?;
+                if is_legacy && legacy.is_none() {
+                    legacy = Some((created.id, created.get("zone_id").as_int()));
+                }
                 done.assets_created += 1;
                 if done.assets_created % 500 == 0 {
                     progress(done.assets_created as u64);
                 }
             }
+            demo_risk(&mut tx, site_id, &code, &zone_ids, legacy).await?;
             tx.commit().await?;
             progress(done.assets_created as u64);
             done.sites_created += 1;
         }
         Ok(done)
     }
+}
+
+/// A risk assessment of the whole site with three risks, treatment actions (one overdue, one
+/// due this month, one done) and an exception for a legacy component awaiting approval, dated
+/// from the day of the load so that "what is due" has something to show.
+async fn demo_risk(
+    tx: &mut crate::WriteTx<'_>,
+    site: i64,
+    code: &str,
+    zones: &[i64],
+    legacy: Option<(i64, Option<i64>)>,
+) -> Result<(), StoreError> {
+    use otkeep_core::risk_kinds::{
+        EXCEPTION_KIND, RISK_ASSESSMENT_KIND, RISK_KIND, TREATMENT_KIND,
+    };
+    use serde_json::json;
+    let today = jiff::Zoned::now().date();
+    let day = |n: i64| {
+        today
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap_or(today)
+            .to_string()
+    };
+    let mut create = async |kind: &'static otkeep_core::KindDef, v: serde_json::Value| {
+        let values = otkeep_core::value::values_from_json(kind, &v).map_err(StoreError::Invalid)?;
+        tx.create(kind, values).await
+    };
+    let ra = create(
+        &RISK_ASSESSMENT_KIND,
+        json!({"site_id": site, "name": format!("{code} initial risk assessment"), "zones": zones,
+               "scope": "The whole site: production lines, site operations, industrial DMZ and remote access.",
+               "initial_likelihood": 4, "initial_impacts": "safety=3, production=5, quality=4, financial=4",
+               "owner": "OT security lead", "status": "complete",
+               "assessed_on": day(-200), "review_date": day(165)}),
+    )
+    .await?;
+    let risks = [
+        (
+            "Ransomware through vendor remote access",
+            "criminal",
+            "vendor remote access",
+            "production=5, financial=4, quality=3",
+            4,
+            2,
+            "mitigate",
+        ),
+        (
+            "Malware from removable media on an engineering workstation",
+            "untargeted_malware",
+            "USB media",
+            "production=4, quality=3",
+            3,
+            2,
+            "mitigate",
+        ),
+        (
+            "Wrong program download by an engineer",
+            "insider_error",
+            "engineering workstation",
+            "safety=3, production=3",
+            2,
+            1,
+            "accept",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (name, source, vector, impacts, l, rl, treatment) in risks {
+        ids.push(
+            create(
+                &RISK_KIND,
+                json!({"site_id": site, "name": name, "risk_assessment_id": ra.id, "threat_source": source,
+                       "vector": vector, "impacts": impacts, "likelihood": l, "residual_likelihood": rl,
+                       "residual_impacts": impacts, "treatment": treatment, "owner": "OT security lead"}),
+            )
+            .await?
+            .id,
+        );
+    }
+    for (name, risk, due, status) in [
+        (
+            "MFA and session recording on the remote access gateway",
+            ids[0],
+            day(-5),
+            "in_progress",
+        ),
+        (
+            "USB port lock-down on engineering workstations",
+            ids[1],
+            day(21),
+            "planned",
+        ),
+        (
+            "Vendor access only on request, time-limited",
+            ids[0],
+            day(-60),
+            "done",
+        ),
+    ] {
+        create(
+            &TREATMENT_KIND,
+            json!({"site_id": site, "name": name, "risks": [risk], "owner": "OT security lead",
+                   "due_date": due, "status": status, "milestone": "Security roadmap 2027",
+                   "expected_residual": "medium"}),
+        )
+        .await?;
+    }
+    if let Some((asset, zone)) = legacy {
+        create(
+            &EXCEPTION_KIND,
+            json!({"site_id": site, "name": "Legacy component past end of support",
+                   "assets": [asset], "zones": zone.into_iter().collect::<Vec<_>>(),
+                   "requirements": "SR 1.1, SR 2.8, SR 3.2",
+                   "constraints": "Vendor support ended; replacing it requires requalifying the line.",
+                   "justification": "Replacement is planned with the next line retrofit.",
+                   "compensating_controls": "No remote access; removable media blocked; conduit firewall allow-list only.",
+                   "residual_risk": "medium", "requested_by": "OT security lead",
+                   "expiry_date": day(365), "review_interval_days": 90}),
+        )
+        .await?;
+    }
+    Ok(())
 }

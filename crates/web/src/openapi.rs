@@ -317,4 +317,20 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
             "responses": with(json!({"200": {"description": "events, newest first"}}))}}),
     );
+    paths.insert(
+        "/api/v1/due".into(),
+        json!({"get": {"summary": "What is due: every dated obligation of the sites I may read, by date (for notifications)", "tags": ["Risk"],
+            "parameters": [
+                {"name": "site", "in": "query", "description": "site code or id", "schema": {"type": "string"}},
+                {"name": "within", "in": "query", "description": "only what falls due within this many days (overdue always)", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "mine", "in": "query", "description": "1: only obligations whose owner names me", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "obligations", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"today": {"type": "string", "format": "date"}, "obligations": {"type": "array", "items": {
+                    "type": "object", "properties": {
+                        "due": {"type": "string", "format": "date"},
+                        "bucket": {"type": "string", "enum": ["overdue", "this_week", "this_month", "later"]},
+                        "what": {"type": "string"}, "kind": {"type": "string"}, "record_id": {"type": "integer"},
+                        "href": {"type": "string"}, "site_id": {"type": ["integer", "null"]}, "site": {"type": ["string", "null"]},
+                        "title": {"type": "string"}, "owner": {"type": "string"}}}}}}}}}}))}}),
+    );
 }

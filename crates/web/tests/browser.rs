@@ -302,5 +302,36 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
         let zone = label.rsplit('·').next().unwrap_or(label).trim();
         assert!(page.contains(zone), "zone {zone} is named on the record");
     }
+
+    // What is due, through the navigation: the demo's overdue treatment action.
+    el(driver, By::LinkText("What is due"))
+        .await?
+        .click()
+        .await?;
+    let overdue = el(driver, By::Id("due-overdue")).await?.text().await?;
+    assert!(
+        overdue.contains("MFA and session recording on the remote access gateway"),
+        "{overdue}"
+    );
+    // The risk register draws its heat map.
+    el(driver, By::LinkText("Risk register"))
+        .await?
+        .click()
+        .await?;
+    let map = el(driver, By::Css("img.diagram")).await?;
+    let width = driver
+        .execute("return arguments[0].naturalWidth;", vec![map.to_json()?])
+        .await?;
+    assert!(
+        width.json().as_i64().unwrap_or(0) > 100,
+        "the heat map image loads: {:?}",
+        width.json()
+    );
+    assert!(
+        driver
+            .source()
+            .await?
+            .contains("Ransomware through vendor remote access")
+    );
     Ok(())
 }
