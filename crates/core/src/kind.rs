@@ -46,6 +46,9 @@ pub enum FieldType {
     SubnetList,
     /// A list of MAC addresses, stored comma-separated in `aa:bb:cc:dd:ee:ff` form.
     MacList,
+    /// Consequence ratings per category of the risk method, stored as text
+    /// `production=3, safety=4` (see `crate::risk::parse_impacts`).
+    Impacts,
     /// An SL vector FR1–FR7, stored as seven integer columns `<name>_fr1` … `<name>_fr7`.
     SlVector,
     /// Communication channels (protocol, port, transport, direction), stored in the child table

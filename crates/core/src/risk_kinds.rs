@@ -54,20 +54,7 @@ const fn rating(name: &'static str, label: &'static str) -> Field {
 }
 
 const fn impacts(name: &'static str, label: &'static str) -> Field {
-    Field::new(name, label, T::Text { max: 400 }).help(IMPACTS_HELP)
-}
-
-/// Checks the consequence fields parse (`safety=4, …`).
-fn check_impacts(values: &Values, fields: &[&str]) -> Vec<FieldError> {
-    fields
-        .iter()
-        .filter_map(|f| {
-            let text = values.get(f).map(|v| v.to_text()).unwrap_or_default();
-            crate::risk::parse_impacts(&text)
-                .err()
-                .map(|e| FieldError::new(f, e))
-        })
-        .collect()
+    Field::new(name, label, T::Impacts).help(IMPACTS_HELP)
 }
 
 pub static RISK_ASSESSMENT_KIND: KindDef = KindDef {
@@ -120,7 +107,7 @@ pub static RISK_ASSESSMENT_KIND: KindDef = KindDef {
 };
 
 fn check_risk_assessment(values: &Values) -> Vec<FieldError> {
-    let mut errors = check_impacts(values, &["initial_impacts"]);
+    let mut errors = Vec::new();
     let has = |f: &str| values.get(f).is_some_and(|v| !v.is_null());
     if has("sl_t_recommended") && !has("sl_t_justification") {
         errors.push(FieldError::new(
@@ -185,13 +172,9 @@ pub static RISK_KIND: KindDef = KindDef {
     site_field: Some("site_id"),
     unique: &[&["site_id", "name"]],
     default_sort: "name",
-    check: check_risk,
+    check: crate::kind::no_check,
     transition: None,
 };
-
-fn check_risk(values: &Values) -> Vec<FieldError> {
-    check_impacts(values, &["impacts", "residual_impacts"])
-}
 
 pub static TREATMENT_KIND: KindDef = KindDef {
     name: "treatment",

@@ -375,6 +375,13 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
             Ok(Value::Text(out.join(", ")))
         }
         FieldType::SlVector => SlVector::parse(text).map(Value::Sl),
+        FieldType::Impacts => crate::risk::parse_impacts(text).map(|i| {
+            if i.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(crate::risk::impacts_text(&i))
+            }
+        }),
         FieldType::Channels => {
             let channels = text
                 .split([';', '\n'])

@@ -341,36 +341,134 @@ async fn method_version_label(
     Ok(method_in_force(conn, site).await?.version.to_string())
 }
 
-/// Fills what a kind derives from the store before it is written: a risk assessment without a
-/// method version gets the one in force for its site; a given one must exist.
+/// Fills what a kind derives from the store before it is written, and checks what only the
+/// risk method can tell: a risk assessment without a method version gets the one in force for
+/// its site (a given one must exist); ratings must lie on the method's scales and name its
+/// categories (a risk is checked against its assessment's version); level keys (an exception's
+/// residual risk, a treatment's expected residual risk) must be levels of the method in force.
 pub(crate) async fn prepare(
     conn: &mut sqlx::AnyConnection,
     kind: &otkeep_core::KindDef,
     values: &mut Values,
 ) -> Result<(), StoreError> {
-    if kind.name != RISK_ASSESSMENT_KIND.name {
-        return Ok(());
-    }
-    match values.get("method_version").and_then(Value::as_int) {
-        None => {
-            let site = values.get("site_id").and_then(Value::as_int);
-            let version = method_in_force(conn, site).await?.version;
-            values.insert("method_version", Value::Int(version));
-        }
-        Some(v) => {
-            let found = sqlx::query("SELECT id FROM risk_method WHERE id = $1")
-                .bind(v)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if found.is_none() {
-                return Err(StoreError::Invalid(vec![FieldError::new(
+    let site = values.get("site_id").and_then(Value::as_int);
+    let method = match kind.name {
+        "risk_assessment" => {
+            let version = match values.get("method_version").and_then(Value::as_int) {
+                None => {
+                    let version = method_in_force(conn, site).await?.version;
+                    values.insert("method_version", Value::Int(version));
+                    version
+                }
+                Some(v) => v,
+            };
+            method_version(conn, version).await?.ok_or_else(|| {
+                StoreError::Invalid(vec![FieldError::new(
                     "method_version",
-                    format!("there is no risk method version {v}"),
-                )]));
+                    format!("there is no risk method version {version}"),
+                )])
+            })?
+        }
+        "risk" => {
+            let assessment = match values.get("risk_assessment_id").and_then(Value::as_int) {
+                Some(id) => crate::read::get_in(conn, &RISK_ASSESSMENT_KIND, id).await?,
+                None => None,
+            };
+            // A missing assessment is reported by the reference check.
+            let Some(version) = assessment.and_then(|a| a.get("method_version").as_int()) else {
+                return Ok(());
+            };
+            match method_version(conn, version).await? {
+                Some(m) => m,
+                None => return Ok(()),
+            }
+        }
+        "exception" | "treatment" => method_in_force(conn, site).await?.method,
+        _ => return Ok(()),
+    };
+    let errors = check_against_method(&method, values);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+async fn method_version(
+    conn: &mut sqlx::AnyConnection,
+    version: i64,
+) -> Result<Option<RiskMethod>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, site_id, document, created_at, created_by FROM risk_method WHERE id = $1",
+    )
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row
+        .map(|r| method_from_row(&r))
+        .transpose()?
+        .map(|m| m.method))
+}
+
+/// Ratings on the method's scales, consequence categories it knows, level keys it has.
+fn check_against_method(method: &RiskMethod, values: &Values) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let text = |f: &str| values.get(f).map(Value::to_text).unwrap_or_default();
+    for f in ["initial_likelihood", "likelihood", "residual_likelihood"] {
+        if let Some(l) = values.get(f).and_then(Value::as_int)
+            && l > method.likelihood.len() as i64
+        {
+            errors.push(FieldError::new(
+                f,
+                format!(
+                    "the likelihood scale of the risk method has {} steps (1 = {}, {} = {})",
+                    method.likelihood.len(),
+                    method.likelihood[0].label,
+                    method.likelihood.len(),
+                    method.likelihood[method.likelihood.len() - 1].label
+                ),
+            ));
+        }
+    }
+    for f in ["initial_impacts", "impacts", "residual_impacts"] {
+        let Ok(impacts) = otkeep_core::risk::parse_impacts(&text(f)) else {
+            continue; // the kind check reports unreadable ratings
+        };
+        let keys: Vec<&str> = method.categories.iter().map(|c| c.key.as_str()).collect();
+        for (key, level) in &impacts {
+            if !keys.contains(&key.as_str()) {
+                errors.push(FieldError::new(
+                    f,
+                    format!(
+                        "'{key}' is not a consequence category of the risk method ({})",
+                        keys.join(", ")
+                    ),
+                ));
+            } else if usize::from(*level) > method.impact.len() {
+                errors.push(FieldError::new(
+                    f,
+                    format!(
+                        "{key}={level}: the impact scale has {} steps",
+                        method.impact.len()
+                    ),
+                ));
             }
         }
     }
-    Ok(())
+    for f in ["residual_risk", "expected_residual"] {
+        let key = text(f);
+        if !key.is_empty() && method.level(&key).is_none() {
+            let keys: Vec<&str> = method.levels.iter().map(|l| l.key.as_str()).collect();
+            errors.push(FieldError::new(
+                f,
+                format!(
+                    "'{key}' is not a level of the risk method; use one of: {}",
+                    keys.join(", ")
+                ),
+            ));
+        }
+    }
+    errors
 }
 
 /// Where an exception stands.

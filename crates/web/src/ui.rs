@@ -1120,6 +1120,11 @@ async fn form_page(
         }
     }
     let (transports, directions) = view::channel_choices();
+    let method = if kind.fields.iter().any(|f| f.ty == FieldType::Impacts) {
+        state.store.risk_method(site).await?.method
+    } else {
+        otkeep_core::risk::RiskMethod::default_method()
+    };
     Ok(FormPage {
         nav: Nav::new(kind.plural, p),
         kind,
@@ -1137,7 +1142,7 @@ async fn form_page(
             Some(r) => format!("/{}/{}", kind.plural, r.id),
             None => format!("/{}", kind.plural),
         },
-        inputs: view::form_inputs(kind, text, &errors, &options),
+        inputs: view::form_inputs(kind, text, &errors, &options, &method),
         errors,
         conflict,
         transports,

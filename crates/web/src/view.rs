@@ -218,6 +218,15 @@ pub struct ChannelRow {
     pub direction: String,
 }
 
+/// One category row of a consequence-ratings input.
+#[derive(Debug, Clone)]
+pub struct ImpactRow {
+    pub key: String,
+    pub label: String,
+    /// The chosen step (`""` for not rated).
+    pub value: String,
+}
+
 /// One input of a record form.
 #[derive(Debug, Clone)]
 pub struct FormInput {
@@ -234,15 +243,20 @@ pub struct FormInput {
     pub options: Vec<SelectOption>,
     pub sl: Vec<(&'static str, &'static str, String)>,
     pub channels: Vec<ChannelRow>,
+    /// Consequence ratings: a row per category of the risk method, and its impact steps.
+    pub impacts: Vec<ImpactRow>,
+    pub impact_steps: Vec<(String, String)>,
 }
 
 /// Builds the inputs of a form from the submitted (or stored) text of each field.
-/// `ref_options` gives the choices of reference fields.
+/// `ref_options` gives the choices of reference fields; `method` the categories and scale of
+/// consequence ratings.
 pub fn form_inputs(
     kind: &KindDef,
     text: &BTreeMap<String, String>,
     errors: &[FieldError],
     ref_options: &BTreeMap<&'static str, Vec<SelectOption>>,
+    method: &otkeep_core::risk::RiskMethod,
 ) -> Vec<FormInput> {
     kind.fields
         .iter()
@@ -265,6 +279,8 @@ pub fn form_inputs(
                 options: Vec::new(),
                 sl: Vec::new(),
                 channels: Vec::new(),
+                impacts: Vec::new(),
+                impact_steps: Vec::new(),
             };
             match f.ty {
                 FieldType::Text { max } | FieldType::Code { max } => input.max = max,
@@ -320,6 +336,34 @@ pub fn form_inputs(
                 FieldType::Channels => {
                     input.input = "channels";
                     input.channels = channel_rows(&value);
+                }
+                FieldType::Impacts => {
+                    // Text that does not parse, or rates a category this method does not have,
+                    // stays a text input, so nothing typed or stored is lost.
+                    let known = |r: &otkeep_core::risk::Impacts| {
+                        r.keys()
+                            .all(|k| method.categories.iter().any(|c| &c.key == k))
+                    };
+                    if let Ok(rated) = otkeep_core::risk::parse_impacts(&value)
+                        && known(&rated)
+                    {
+                        input.input = "impacts";
+                        input.impacts = method
+                            .categories
+                            .iter()
+                            .map(|c| ImpactRow {
+                                key: c.key.clone(),
+                                label: c.label.clone(),
+                                value: rated.get(&c.key).map_or(String::new(), u8::to_string),
+                            })
+                            .collect();
+                        input.impact_steps = method
+                            .impact
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| ((i + 1).to_string(), format!("{} {}", i + 1, s.label)))
+                            .collect();
+                    }
                 }
                 FieldType::Int { .. }
                 | FieldType::TimeZone
@@ -433,6 +477,26 @@ pub fn form_text(kind: &KindDef, pairs: &[(String, String)]) -> BTreeMap<String,
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
+            }
+            FieldType::Impacts => {
+                // One select per category (`impacts.safety` …), or the text input's value.
+                let prefix = format!("{}.", f.name);
+                let rated: Vec<String> = pairs
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let key = k.strip_prefix(&prefix)?;
+                        (!v.trim().is_empty()).then(|| format!("{key}={}", v.trim()))
+                    })
+                    .collect();
+                if rated.is_empty() {
+                    pairs
+                        .iter()
+                        .find(|(k, _)| k == f.name)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                } else {
+                    rated.join(", ")
+                }
             }
             FieldType::Refs(_) => pairs
                 .iter()

@@ -253,6 +253,82 @@ async fn the_register_rates_exports_and_maps_risks(store: Arc<Store>) {
         .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.json()["error"]["field"], "impacts");
+    // Ratings must fit the assessment's method: its categories and its scales.
+    for (impacts, likelihood, field, message) in [
+        (
+            "reputation=3",
+            3,
+            "impacts",
+            "not a consequence category of the risk method",
+        ),
+        (
+            "safety=7",
+            3,
+            "impacts",
+            "safety=7: the impact scale has 5 steps",
+        ),
+        (
+            "safety=2",
+            7,
+            "likelihood",
+            "the likelihood scale of the risk method has 5 steps",
+        ),
+    ] {
+        let a = p
+            .admin
+            .json(
+                "POST",
+                "/api/v1/risks",
+                json!({"site_id": p.site, "name": "Off the scale", "risk_assessment_id": ra,
+                       "threat_source": "criminal", "impacts": impacts, "likelihood": likelihood, "owner": "lead"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{impacts}");
+        assert_eq!(a.json()["error"]["field"], field, "{}", a.body);
+        assert!(a.body.contains(message), "{}", a.body);
+    }
+
+    // The form rates consequences with one select per category of the method.
+    let form = p.admin.get("/risks/new").await.body;
+    assert!(form.contains("name=\"impacts.safety\""), "{form}");
+    assert!(form.contains("5 Severe"));
+    let ra_text = ra.to_string();
+    let site_text = p.site.to_string();
+    let a = p
+        .admin
+        .form(
+            "/risks",
+            &[
+                ("site_id", site_text.as_str()),
+                ("name", "Insider error"),
+                ("risk_assessment_id", ra_text.as_str()),
+                ("threat_source", "insider_error"),
+                ("impacts.safety", "3"),
+                ("impacts.production", "2"),
+                ("impacts.quality", ""),
+                ("likelihood", "2"),
+                ("owner", "lead"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let id: i64 = a
+        .location()
+        .trim_start_matches("/risks/")
+        .trim_end_matches("?saved=1")
+        .parse()
+        .unwrap();
+    let stored = p
+        .admin
+        .json("GET", &format!("/api/v1/risks/{id}"), Value::Null)
+        .await
+        .json();
+    assert_eq!(stored["impacts"], "production=2, safety=3");
+    let edit = p.admin.get(&format!("/risks/{id}/edit")).await.body;
+    assert!(
+        edit.contains("<option value=\"3\" selected>3 Moderate</option>"),
+        "the stored rating is selected again: {edit}"
+    );
 
     let page = p.admin.get("/risk").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -535,23 +611,24 @@ async fn exceptions_need_authority_and_reopen_when_inputs_change(store: Arc<Stor
             .body
             .contains("revoked by po")
     );
-    // An unknown level cannot be approved.
+    // A level the risk method does not have is refused, with the levels it has.
     let mut e = p
         .admin
         .json("GET", &format!("/api/v1/exceptions/{id}"), Value::Null)
         .await
         .json();
     e["residual_risk"] = json!("extreme");
-    assert_eq!(
-        p.admin
-            .json("PUT", &format!("/api/v1/exceptions/{id}"), e)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let a = sign(&owner, id, "approved", 2).await;
+    let a = p
+        .admin
+        .json("PUT", &format!("/api/v1/exceptions/{id}"), e)
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(a.body.contains("'extreme' is not a level"), "{}", a.body);
+    assert_eq!(a.json()["error"]["field"], "residual_risk");
+    assert!(
+        a.body.contains("use one of: low, medium, high, critical"),
+        "{}",
+        a.body
+    );
 }
 
 async fn what_is_due_lists_obligations_by_urgency(store: Arc<Store>) {
