@@ -14,6 +14,7 @@ pub mod access;
 pub mod catalog;
 pub mod demo;
 pub mod due;
+pub mod firmware;
 pub mod gap;
 pub mod kind;
 pub mod kinds;
