@@ -126,24 +126,48 @@ impl FirmwareVersion {
         &self.text
     }
 
-    /// Whether it starts with a number once the prefix is dropped: the mark of a version as
-    /// opposed to a product name or a sentence.
+    /// Whether it starts with a number once the prefix is dropped, or with one or two letters
+    /// and a number (`M2.1.6.05`, `SV2.6`): the mark of a version as opposed to a product name
+    /// or a sentence.
     pub fn looks_like_version(&self) -> bool {
         self.numeric
+            || matches!(
+                (self.key.first(), self.key.get(1)),
+                (Some(Token::Word(w)), Some(Token::Num(_))) if w.len() <= 2
+            )
     }
 }
 
-/// Drops a `v`, `fw`, `r` or `version` prefix written before a digit.
+/// Drops the words written before a version (`V`, `FW`, `R`, `Version`, `Firmware`, `BIOS`,
+/// `Web firmware v`), as long as a digit follows.
 fn strip_prefix(s: &str) -> &str {
-    for p in ["version", "firmware", "fw", "v", "r"] {
-        if let Some(rest) = s.strip_prefix(p) {
-            let rest = rest.trim_start_matches([' ', '.', ':', '_']);
-            if rest.starts_with(|c: char| c.is_ascii_digit()) {
-                return rest;
-            }
+    const PREFIXES: &[&str] = &[
+        "version", "firmware", "software", "web", "bios", "fw", "sw", "v", "r",
+    ];
+    let mut current = s;
+    loop {
+        let next = PREFIXES.iter().find_map(|p| {
+            let rest = current.strip_prefix(p)?;
+            let rest = rest.trim_start_matches([' ', '.', ':', '_', '-']);
+            let leads_to_digit = strip_words(rest).starts_with(|c: char| c.is_ascii_digit());
+            (leads_to_digit && rest.len() < current.len()).then_some(rest)
+        });
+        match next {
+            Some(rest) => current = rest,
+            None => return current,
         }
     }
-    s
+}
+
+/// `rest` without further prefix words, to see whether a digit follows them.
+fn strip_words(rest: &str) -> &str {
+    let mut r = rest;
+    for p in ["firmware", "version", "v"] {
+        if let Some(x) = r.strip_prefix(p) {
+            r = x.trim_start_matches([' ', '.', ':', '_', '-']);
+        }
+    }
+    r
 }
 
 impl PartialEq for FirmwareVersion {
@@ -249,10 +273,12 @@ pub enum Verdict {
 impl VersionSpec {
     /// Reads a `product_version_range` or `product_version` text.
     pub fn parse(text: &str) -> VersionSpec {
-        let t = text.trim();
+        let original = text.trim();
+        let cleaned = clean(original);
+        let t = cleaned.as_str();
         let lower = t.to_lowercase();
         if lower.is_empty() {
-            return VersionSpec::Unreadable(t.to_string());
+            return VersionSpec::Unreadable(original.to_string());
         }
         if matches!(
             lower.as_str(),
@@ -264,7 +290,7 @@ impl VersionSpec {
         let body = match lower.strip_prefix("vers:") {
             Some(rest) => match rest.split_once('/') {
                 Some((_, c)) => &t[t.len() - c.len()..],
-                None => return VersionSpec::Unreadable(t.to_string()),
+                None => return VersionSpec::Unreadable(original.to_string()),
             },
             None => t,
         };
@@ -291,11 +317,11 @@ impl VersionSpec {
         for part in split_constraints(body) {
             match parse_constraint(&part) {
                 Some(c) => constraints.push(c),
-                None => return VersionSpec::Unreadable(t.to_string()),
+                None => return VersionSpec::Unreadable(original.to_string()),
             }
         }
         if constraints.is_empty() {
-            return VersionSpec::Unreadable(t.to_string());
+            return VersionSpec::Unreadable(original.to_string());
         }
         VersionSpec::Range(constraints)
     }
@@ -336,7 +362,9 @@ impl VersionSpec {
                     i += 1;
                 }
                 _ => {
-                    let upper = bounds.get(i + 1).filter(|n| matches!(n.op, Op::Lt | Op::Le));
+                    let upper = bounds
+                        .get(i + 1)
+                        .filter(|n| matches!(n.op, Op::Lt | Op::Le));
                     let inside = holds(c) && upper.is_none_or(|u| holds(u));
                     if inside {
                         return Verdict::Affected;
@@ -362,6 +390,46 @@ impl VersionSpec {
     }
 }
 
+/// Repairs the malformed forms found in real advisories: a `vers:/_` stuck inside the text
+/// (`>=vers:/_V5.4<V5.5_SP1`), dates written `April/20/2023` (read as `2023.04.20`).
+fn clean(text: &str) -> String {
+    let mut t = text.replace("vers:/_", "").replace("vers:/", "");
+    const MONTHS: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let lower = t.to_lowercase();
+    for (i, m) in MONTHS.iter().enumerate() {
+        if let Some(at) = lower.find(&format!("{m}/")) {
+            let rest = &t[at + m.len() + 1..];
+            let mut parts = rest.splitn(2, '/');
+            let day = parts.next().unwrap_or("");
+            let year: String = parts
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let (Ok(d), 4) = (day.parse::<u8>(), year.len()) {
+                let end = at + m.len() + 1 + day.len() + 1 + year.len();
+                t = format!("{}{year}.{:02}.{d:02}{}", &t[..at], i + 1, &t[end..]);
+                break;
+            }
+        }
+    }
+    t
+}
+
 /// Splits `>=1.0|<2.0`, `>= V01 | < V02` and the `|`-less `>=V2.0<V2.1` into constraints.
 fn split_constraints(body: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -379,9 +447,7 @@ fn split_constraints(body: &str) -> Vec<String> {
             let is_op = matches!(c, '<' | '>' | '=' | '!');
             let starts_new = is_op
                 && !current.trim().is_empty()
-                && !current
-                    .trim_end()
-                    .ends_with(|p: char| matches!(p, '<' | '>' | '=' | '!'));
+                && !current.trim_end().ends_with(['<', '>', '=', '!']);
             if starts_new {
                 out.push(std::mem::take(&mut current).trim().to_string());
             }
@@ -410,7 +476,9 @@ fn parse_constraint(part: &str) -> Option<Constraint> {
     .find_map(|(s, op)| p.strip_prefix(s).map(|r| (*op, r)))
     .unwrap_or((Op::Eq, p));
     let version = FirmwareVersion::parse(rest);
-    version.looks_like_version().then_some(Constraint { op, version })
+    version
+        .looks_like_version()
+        .then_some(Constraint { op, version })
 }
 
 #[cfg(test)]
@@ -478,10 +546,23 @@ mod tests {
             ("<=2020_U2", "2020 U1", Affected),
             ("All versions", "1.0", Affected),
             ("<V223.0Update2", "V223.0 Update 1", Affected),
-            ("<with_Nozomi_Guardian_/_CMC_V22.6.3_or_23.1.0", "22.0", Unknown),
-            ("<vers:/_V21.1_HotfixRev12", "21.0", Unknown),
+            (
+                "<with_Nozomi_Guardian_/_CMC_V22.6.3_or_23.1.0",
+                "22.0",
+                Unknown,
+            ),
+            ("<vers:/_V21.1_HotfixRev12", "21.0", Affected),
             ("Advanced Edition for PRIMEFLEX V2.8.0.060", "2.8", Unknown),
             ("<V4.1", "", Unknown),
+            (">=vers:/_V5.4<V5.5_SP1", "V5.5", Affected),
+            (">=vers:/_V5.4<V5.5_SP1", "V5.5 SP1", NotAffected),
+            ("<vers:/_V21.1_HotfixRev12", "V21.1 HotfixRev11", Affected),
+            ("<BIOS_V1.0.212N", "BIOS V1.0.211", Affected),
+            ("M2.1.6.05", "M2.1.6.5", Affected),
+            ("<April/20/2023", "2023.04.19", Affected),
+            ("<April/20/2023", "2023.05.01", NotAffected),
+            ("Version v1.0", "1.0", Affected),
+            ("<= 3.3-006 (with <= bacnetstac 4.2.1)", "3.3", Unknown),
         ];
         for (spec, installed, expected) in cases {
             assert_eq!(

@@ -11,6 +11,7 @@
 //! - [`demo`]: the deterministic demo plant generator.
 
 pub mod access;
+pub mod advisory;
 pub mod catalog;
 pub mod demo;
 pub mod due;

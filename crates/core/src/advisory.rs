@@ -1,0 +1,464 @@
+//! Security advisories (normalised from CSAF 2.0 by `otkeep_ingest::csaf`) and how they match
+//! installed assets.
+//!
+//! Matching compares an advisory's products with an asset's vendor, model and firmware:
+//! - vendors are compared after [`vendor_key`] (case, punctuation, legal suffixes such as
+//!   "Inc." or "GmbH", and aliases such as "Allen-Bradley" → Rockwell Automation);
+//! - a product matches by model number (the advisory's `model_numbers`, or an order number in
+//!   parentheses in its name, against the asset's model) or by product family (the product
+//!   name within the asset's model, on word boundaries);
+//! - the version expression ([`crate::firmware::VersionSpec`]) is checked against the firmware.
+//!
+//! Every match carries its reason and a [`Confidence`].
+
+use crate::firmware::{FirmwareVersion, Verdict, VersionSpec};
+use serde::{Deserialize, Serialize};
+
+/// One revision of an advisory's tracking history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub number: String,
+    pub date: String,
+    pub summary: String,
+}
+
+/// A product an advisory names, flattened from the CSAF product tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// The advisory's product id (`CSAFPID-0001`).
+    pub id: String,
+    pub vendor: String,
+    /// The product (family) name of the `product_name` branch.
+    pub name: String,
+    /// The version or version range text (`vers:all/<V2.9.7`, `R15B`); empty when none.
+    pub version: String,
+    /// The full product name.
+    pub full_name: String,
+    pub model_numbers: Vec<String>,
+}
+
+/// A CVSS score as the advisory gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cvss {
+    /// `3.1`, `3.0`, `4.0`, `2.0`.
+    pub version: String,
+    pub vector: String,
+    pub base_score: f64,
+    pub severity: String,
+}
+
+/// A remediation (vendor fix, mitigation, workaround, …) for some products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remediation {
+    pub category: String,
+    pub details: String,
+    pub url: String,
+    pub product_ids: Vec<String>,
+}
+
+/// One vulnerability of an advisory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vulnerability {
+    pub cve: String,
+    pub cwe: String,
+    pub title: String,
+    pub cvss: Vec<Cvss>,
+    pub known_affected: Vec<String>,
+    pub fixed: Vec<String>,
+    pub known_not_affected: Vec<String>,
+    pub remediations: Vec<Remediation>,
+    /// An exploit status threat says it is exploited.
+    pub known_exploited: bool,
+}
+
+/// A normalised advisory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advisory {
+    /// `document.tracking.id` (`ICSA-23-005-01`).
+    pub id: String,
+    pub title: String,
+    pub publisher: String,
+    /// `document.tracking.version`.
+    pub version: String,
+    pub initial_release: String,
+    pub current_release: String,
+    pub status: String,
+    pub revisions: Vec<Revision>,
+    pub products: Vec<Product>,
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+impl Advisory {
+    /// The highest base score of any vulnerability.
+    pub fn max_score(&self) -> Option<f64> {
+        self.vulnerabilities
+            .iter()
+            .flat_map(|v| v.cvss.iter().map(|c| c.base_score))
+            .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
+    }
+
+    /// Severity of the highest score (CVSS qualitative scale).
+    pub fn severity(&self) -> &'static str {
+        severity_of(self.max_score())
+    }
+
+    pub fn known_exploited(&self) -> bool {
+        self.vulnerabilities.iter().any(|v| v.known_exploited)
+    }
+
+    /// Whether version `other` of the same advisory is newer than this one: by tracking
+    /// version, then by current release date.
+    pub fn is_newer(&self, other: &Advisory) -> bool {
+        let a = FirmwareVersion::parse(&self.version);
+        let b = FirmwareVersion::parse(&other.version);
+        a > b || a == b && self.current_release > other.current_release
+    }
+
+    /// The ids of products some vulnerability lists as known affected.
+    pub fn affected_product_ids(&self) -> std::collections::BTreeSet<&str> {
+        self.vulnerabilities
+            .iter()
+            .flat_map(|v| v.known_affected.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// CVSS v3 qualitative severity of a score.
+pub fn severity_of(score: Option<f64>) -> &'static str {
+    match score {
+        None => "none",
+        Some(s) if s >= 9.0 => "critical",
+        Some(s) if s >= 7.0 => "high",
+        Some(s) if s >= 4.0 => "medium",
+        Some(s) if s > 0.0 => "low",
+        Some(_) => "none",
+    }
+}
+
+const LEGAL_SUFFIXES: &[&str] = &[
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "ltd",
+    "limited",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "se",
+    "sa",
+    "spa",
+    "srl",
+    "bv",
+    "nv",
+    "kg",
+    "ab",
+    "as",
+    "oy",
+    "kk",
+    "pty",
+    "group",
+];
+
+/// Built-in vendor aliases (normalised alias → normalised vendor). Users add their own.
+pub const VENDOR_ALIASES: &[(&str, &str)] = &[
+    ("allen bradley", "rockwell automation"),
+    ("rockwell", "rockwell automation"),
+    ("schneider", "schneider electric"),
+    ("modicon", "schneider electric"),
+    ("telemecanique", "schneider electric"),
+    ("ge", "general electric"),
+    ("ge vernova", "general electric"),
+    ("ge digital", "general electric"),
+    ("mitsubishi", "mitsubishi electric"),
+    ("hitachi energy", "hitachi energy"),
+    ("abb", "abb"),
+    ("phoenix contact", "phoenix contact"),
+    ("wago", "wago"),
+    ("b r", "b r industrial automation"),
+    ("b r automation", "b r industrial automation"),
+    ("emerson process management", "emerson"),
+    ("honeywell process solutions", "honeywell"),
+    ("yokogawa electric", "yokogawa"),
+];
+
+/// A vendor name for comparison: lower case, punctuation and legal suffixes dropped, spaces
+/// collapsed, then mapped through the aliases (built-in, then `extra`).
+pub fn vendor_key(name: &str, extra: &[(String, String)]) -> String {
+    let cleaned: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut words: Vec<&str> = cleaned.split_whitespace().collect();
+    while words.len() > 1 && words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(w)) {
+        words.pop();
+    }
+    let key = words.join(" ");
+    for (alias, vendor) in extra {
+        if vendor_key_plain(alias) == key {
+            return vendor_key_plain(vendor);
+        }
+    }
+    VENDOR_ALIASES
+        .iter()
+        .find(|(a, _)| *a == key)
+        .map_or(key, |(_, v)| v.to_string())
+}
+
+fn vendor_key_plain(name: &str) -> String {
+    vendor_key(name, &[])
+}
+
+/// A model or order number for comparison: upper case, without spaces, dots and dashes.
+pub fn model_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || *c == '?' || *c == '*')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Whether model key `pattern` (with `?` for one character, `*` for any run, `x` never a
+/// wildcard) matches `model`.
+fn model_matches(pattern: &str, model: &str) -> bool {
+    fn go(p: &[char], m: &[char]) -> bool {
+        match (p.first(), m.first()) {
+            (None, None) => true,
+            (Some('*'), _) => go(&p[1..], m) || (!m.is_empty() && go(p, &m[1..])),
+            (Some('?'), Some(_)) => go(&p[1..], &m[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &m[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let m: Vec<char> = model.chars().collect();
+    go(&p, &m)
+}
+
+/// The model numbers of a product: its helper's, else order numbers in parentheses in its
+/// name (`SCALANCE X204-2TS (6GK5204-2BB10-2CA2)`).
+pub fn model_numbers(p: &Product) -> Vec<String> {
+    if !p.model_numbers.is_empty() {
+        return p.model_numbers.clone();
+    }
+    let mut out = Vec::new();
+    for text in [&p.name, &p.full_name] {
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('(') {
+            let Some(close) = rest[open..].find(')') else {
+                break;
+            };
+            let inner = &rest[open + 1..open + close];
+            // An order number has digits and letters and no spaces.
+            if inner.len() >= 6
+                && !inner.contains(' ')
+                && inner.chars().any(|c| c.is_ascii_digit())
+                && !out.iter().any(|o: &String| o == inner)
+            {
+                out.push(inner.to_string());
+            }
+            rest = &rest[open + close..];
+        }
+    }
+    out
+}
+
+/// Words of a text for family matching: lower case alphanumeric runs.
+fn words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the product family `name` appears in `model` as a run of whole words (names of at
+/// least 3 characters, so that "X" does not match everything).
+fn family_matches(name: &str, model: &str) -> bool {
+    // The family is the name without a parenthesised order number.
+    let family = name.split('(').next().unwrap_or(name);
+    let f = words(family);
+    let m = words(model);
+    if f.is_empty() || f.concat().len() < 3 {
+        return false;
+    }
+    m.windows(f.len()).any(|w| w == f.as_slice())
+}
+
+/// How sure a match is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Product family matches, but the version cannot be checked (unknown firmware or an
+    /// expression that needs review).
+    FamilyVersionUnknown,
+    /// Product family and version match.
+    FamilyAndVersion,
+    /// Model number and version match.
+    ExactModelAndVersion,
+}
+
+impl Confidence {
+    pub fn key(self) -> &'static str {
+        match self {
+            Confidence::FamilyVersionUnknown => "family_version_unknown",
+            Confidence::FamilyAndVersion => "family_and_version",
+            Confidence::ExactModelAndVersion => "exact_model_and_version",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Confidence::FamilyVersionUnknown => "product family, version unknown",
+            Confidence::FamilyAndVersion => "product family and version",
+            Confidence::ExactModelAndVersion => "exact model and version",
+        }
+    }
+}
+
+/// What an asset offers for matching.
+#[derive(Debug, Clone, Copy)]
+pub struct AssetFacts<'a> {
+    pub vendor: &'a str,
+    pub model: &'a str,
+    pub firmware: &'a str,
+}
+
+/// A product of an advisory that affects an asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub product_id: String,
+    pub confidence: Confidence,
+    pub reason: String,
+}
+
+/// The affected products of `advisory` that match `asset` (at most one per product, the best
+/// first). Products the advisory does not list as known affected are not matched.
+pub fn match_asset(
+    advisory: &Advisory,
+    asset: AssetFacts<'_>,
+    aliases: &[(String, String)],
+) -> Vec<Match> {
+    let vendor = vendor_key(asset.vendor, aliases);
+    if vendor.is_empty() || asset.model.trim().is_empty() {
+        return Vec::new();
+    }
+    let affected = advisory.affected_product_ids();
+    let model = model_key(asset.model);
+    let firmware = FirmwareVersion::parse(asset.firmware);
+    let mut out: Vec<Match> = Vec::new();
+    for p in advisory
+        .products
+        .iter()
+        .filter(|p| affected.contains(p.id.as_str()))
+    {
+        if vendor_key(&p.vendor, aliases) != vendor {
+            continue;
+        }
+        let by_model = model_numbers(p).into_iter().find(|n| {
+            let k = model_key(n);
+            k.len() >= 4 && (model_matches(&k, &model) || model.contains(&k))
+        });
+        let by_family = by_model.is_none()
+            && (family_matches(&p.name, asset.model) || family_matches(&p.full_name, asset.model));
+        if by_model.is_none() && !by_family {
+            continue;
+        }
+        let spec = if p.version.trim().is_empty() {
+            VersionSpec::All
+        } else {
+            VersionSpec::parse(&p.version)
+        };
+        let verdict = spec.check(&firmware);
+        if verdict == Verdict::NotAffected {
+            continue;
+        }
+        let what = match &by_model {
+            Some(n) => format!("model {n}"),
+            None => format!("product family {}", p.name),
+        };
+        let version = match (verdict, asset.firmware.trim()) {
+            (Verdict::Unknown, "") => {
+                format!("firmware not recorded (affected: {})", spec.describe())
+            }
+            (Verdict::Unknown, fw) => {
+                format!("firmware {fw} against {} needs review", spec.describe())
+            }
+            (_, fw) if spec == VersionSpec::All => format!("firmware {fw}, all versions affected"),
+            (_, fw) => format!("firmware {fw} in {}", spec.describe()),
+        };
+        let confidence = match (verdict, &by_model) {
+            (Verdict::Unknown, _) => Confidence::FamilyVersionUnknown,
+            (_, Some(_)) => Confidence::ExactModelAndVersion,
+            (_, None) => Confidence::FamilyAndVersion,
+        };
+        let m = Match {
+            product_id: p.id.clone(),
+            confidence,
+            reason: format!("vendor {}, {what}, {version}", p.vendor.trim()),
+        };
+        out.push(m);
+    }
+    out.sort_by(|a, b| {
+        b.confidence
+            .cmp(&a.confidence)
+            .then(a.product_id.cmp(&b.product_id))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendors_normalise() {
+        let none: &[(String, String)] = &[];
+        assert_eq!(
+            vendor_key("Rockwell Automation ", none),
+            "rockwell automation"
+        );
+        assert_eq!(vendor_key("Allen-Bradley", none), "rockwell automation");
+        assert_eq!(
+            vendor_key("Mitsubishi Electric Corporation", none),
+            "mitsubishi electric"
+        );
+        assert_eq!(vendor_key("Siemens AG", none), "siemens");
+        assert_eq!(
+            vendor_key("Schneider Electric SE", none),
+            "schneider electric"
+        );
+        let mine = vec![("Acme Controls".to_string(), "Siemens".to_string())];
+        assert_eq!(vendor_key("ACME controls, Inc.", &mine), "siemens");
+    }
+
+    #[test]
+    fn order_numbers_in_names_and_wildcards() {
+        let p = Product {
+            id: "1".into(),
+            vendor: "Siemens".into(),
+            name: "SCALANCE X204-2TS (6GK5204-2BB10-2CA2)".into(),
+            version: "<V5.2.6".into(),
+            full_name: String::new(),
+            model_numbers: Vec::new(),
+        };
+        assert_eq!(model_numbers(&p), ["6GK5204-2BB10-2CA2"]);
+        assert!(model_matches(
+            &model_key("6ES7 515-2AM0?-0AB0"),
+            &model_key("6ES7515-2AM02-0AB0")
+        ));
+        assert!(!model_matches(
+            &model_key("6ES7515-2AM0?-0AB0"),
+            &model_key("6ES7515-2AN02-0AB0")
+        ));
+        assert!(family_matches(
+            "SCALANCE X204-2TS (6GK5204-2BB10-2CA2)",
+            "Siemens SCALANCE X204-2TS switch"
+        ));
+        assert!(!family_matches("X", "SCALANCE X204"));
+        assert!(!family_matches("UNEM", "UNEMPLOYED"));
+    }
+}
