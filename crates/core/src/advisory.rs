@@ -387,6 +387,7 @@ pub fn match_asset(
             (Verdict::Unknown, fw) => {
                 format!("firmware {fw} against {} needs review", spec.describe())
             }
+            (_, "") if spec == VersionSpec::All => "all versions affected".to_string(),
             (_, fw) if spec == VersionSpec::All => format!("firmware {fw}, all versions affected"),
             (_, fw) => format!("firmware {fw} in {}", spec.describe()),
         };
