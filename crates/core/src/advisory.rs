@@ -416,6 +416,68 @@ mod tests {
     use super::*;
 
     #[test]
+    fn triage_follows_its_workflow() {
+        let step = |to, j: &str, link: Option<(&str, i64)>| TriageStep {
+            to,
+            justification: j.into(),
+            link: link.map(|(k, i)| (k.to_string(), i)),
+        };
+        assert!(check_triage(Triage::New, &step(Triage::UnderReview, "", None)).is_ok());
+        assert_eq!(
+            check_triage(Triage::New, &step(Triage::Resolved, "", None))
+                .unwrap_err()
+                .0,
+            "status"
+        );
+        assert_eq!(
+            check_triage(Triage::UnderReview, &step(Triage::NotAffected, " ", None))
+                .unwrap_err()
+                .0,
+            "justification"
+        );
+        assert!(
+            check_triage(
+                Triage::UnderReview,
+                &step(Triage::NotAffected, "service off", None)
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check_triage(
+                Triage::Affected,
+                &step(Triage::RiskAccepted, "", Some(("treatment", 1)))
+            )
+            .unwrap_err()
+            .0,
+            "link"
+        );
+        assert!(
+            check_triage(
+                Triage::Affected,
+                &step(Triage::RiskAccepted, "", Some(("exception", 1)))
+            )
+            .is_ok()
+        );
+        assert!(
+            check_triage(
+                Triage::Affected,
+                &step(Triage::RemediationPlanned, "", Some(("treatment", 1)))
+            )
+            .is_ok()
+        );
+        assert!(
+            check_triage(
+                Triage::RemediationPlanned,
+                &step(Triage::Resolved, "", None)
+            )
+            .is_ok()
+        );
+        for t in TRIAGE_STATES {
+            assert_eq!(Triage::from_key(t.key()), Some(*t));
+        }
+    }
+
+    #[test]
     fn vendors_normalise() {
         let none: &[(String, String)] = &[];
         assert_eq!(
@@ -461,5 +523,119 @@ mod tests {
         ));
         assert!(!family_matches("X", "SCALANCE X204"));
         assert!(!family_matches("UNEM", "UNEMPLOYED"));
+    }
+}
+
+/// Where the triage of one (advisory, asset) match stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Triage {
+    New,
+    UnderReview,
+    Affected,
+    NotAffected,
+    RemediationPlanned,
+    RiskAccepted,
+    Resolved,
+}
+
+pub const TRIAGE_STATES: &[Triage] = &[
+    Triage::New,
+    Triage::UnderReview,
+    Triage::Affected,
+    Triage::NotAffected,
+    Triage::RemediationPlanned,
+    Triage::RiskAccepted,
+    Triage::Resolved,
+];
+
+impl Triage {
+    pub fn key(self) -> &'static str {
+        match self {
+            Triage::New => "new",
+            Triage::UnderReview => "under_review",
+            Triage::Affected => "affected",
+            Triage::NotAffected => "not_affected",
+            Triage::RemediationPlanned => "remediation_planned",
+            Triage::RiskAccepted => "risk_accepted",
+            Triage::Resolved => "resolved",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Triage::New => "New",
+            Triage::UnderReview => "Under review",
+            Triage::Affected => "Affected",
+            Triage::NotAffected => "Not affected",
+            Triage::RemediationPlanned => "Remediation planned",
+            Triage::RiskAccepted => "Risk accepted",
+            Triage::Resolved => "Resolved",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Triage> {
+        TRIAGE_STATES.iter().copied().find(|t| t.key() == key)
+    }
+
+    /// The states a match may move to from this one.
+    pub fn next(self) -> &'static [Triage] {
+        use Triage::*;
+        match self {
+            New => &[UnderReview, Affected, NotAffected],
+            UnderReview => &[Affected, NotAffected],
+            Affected => &[RemediationPlanned, RiskAccepted, NotAffected],
+            NotAffected => &[UnderReview],
+            RemediationPlanned => &[Resolved, RiskAccepted],
+            RiskAccepted => &[RemediationPlanned, Resolved],
+            Resolved => &[UnderReview],
+        }
+    }
+
+    /// Whether the match still needs someone to act (for counts of open matches).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Triage::NotAffected | Triage::Resolved)
+    }
+}
+
+/// A requested triage step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriageStep {
+    pub to: Triage,
+    pub justification: String,
+    /// The record it links to: a treatment action (remediation planned) or an exception (risk
+    /// accepted), as (kind name, id).
+    pub link: Option<(String, i64)>,
+}
+
+/// Checks a triage step from `from`: allowed next state, a justification for "not affected", a
+/// treatment action for "remediation planned", an exception for "risk accepted". Errors name
+/// the field at fault.
+pub fn check_triage(from: Triage, step: &TriageStep) -> Result<(), (&'static str, String)> {
+    if !from.next().contains(&step.to) {
+        let allowed: Vec<&str> = from.next().iter().map(|t| t.label()).collect();
+        return Err((
+            "status",
+            format!(
+                "a match that is {} can become: {}",
+                from.label().to_lowercase(),
+                allowed.join(", ").to_lowercase()
+            ),
+        ));
+    }
+    let link_kind = step.link.as_ref().map(|(k, _)| k.as_str());
+    match step.to {
+        Triage::NotAffected if step.justification.trim().is_empty() => Err((
+            "justification",
+            "say why the asset is not affected (e.g. the vulnerable service is disabled)".into(),
+        )),
+        Triage::RemediationPlanned if link_kind != Some("treatment") => Err((
+            "link",
+            "link the treatment action that plans the remediation".into(),
+        )),
+        Triage::RiskAccepted if link_kind != Some("exception") => {
+            Err(("link", "link the exception that accepts the risk".into()))
+        }
+        _ => Ok(()),
     }
 }

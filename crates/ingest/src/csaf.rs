@@ -389,3 +389,66 @@ pub fn csaf_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     out.sort();
     Ok(out)
 }
+
+/// What a batch import of CSAF files did.
+#[derive(Debug, Default)]
+pub struct CsafReport {
+    pub created: usize,
+    pub updated: usize,
+    /// Files not stored because the stored version is the same or newer: (file, why).
+    pub ignored: Vec<(String, String)>,
+    /// Files that could not be read.
+    pub failed: Vec<CsafError>,
+    /// (advisory, asset) matches of the stored advisories.
+    pub matches: usize,
+}
+
+/// Imports CSAF files in one transaction: each file is parsed on its own (a bad one is listed
+/// in [`CsafReport::failed`] and the rest go on), newer versions replace stored ones, older
+/// ones are ignored with the reason, and every stored advisory is matched against the assets.
+/// `progress` is called after each file with the number done.
+pub async fn import_csaf_files(
+    store: &otkeep_store::Store,
+    files: &[PathBuf],
+    actor: &str,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<CsafReport, otkeep_store::StoreError> {
+    let mut report = CsafReport::default();
+    let mut tx = store.begin_write(actor, Some("CSAF import")).await?;
+    let index = tx.match_index().await?;
+    // Oldest first, so that several versions of one advisory in a batch end at the newest.
+    let mut parsed: Vec<(String, Advisory)> = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let name = f.display().to_string();
+        match std::fs::read(f) {
+            Err(e) => report.failed.push(CsafError {
+                file: name,
+                path: ".".into(),
+                message: format!("cannot read: {e}"),
+            }),
+            Ok(bytes) => match parse_csaf(&bytes, &name) {
+                Ok(a) => parsed.push((name, a)),
+                Err(e) => report.failed.push(e),
+            },
+        }
+        progress(i as u64 + 1);
+    }
+    parsed.sort_by(|a, b| a.1.current_release.cmp(&b.1.current_release));
+    for (name, advisory) in &parsed {
+        match tx.import_advisory(advisory, name, &index).await? {
+            otkeep_store::AdvisoryOutcome::Created { matches, .. } => {
+                report.created += 1;
+                report.matches += matches;
+            }
+            otkeep_store::AdvisoryOutcome::Updated { matches, .. } => {
+                report.updated += 1;
+                report.matches += matches;
+            }
+            otkeep_store::AdvisoryOutcome::Ignored { reason } => {
+                report.ignored.push((name.clone(), reason));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}

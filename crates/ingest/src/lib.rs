@@ -18,5 +18,5 @@ pub mod csv_import;
 
 pub use assessment_sheet::{SheetReport, import_assessment_sheet, read_csv_sheet, read_xlsx_sheet};
 pub use catalog::parse_catalog_csv;
-pub use csaf::{CsafError, csaf_files, parse_csaf};
+pub use csaf::{CsafError, CsafReport, csaf_files, import_csaf_files, parse_csaf};
 pub use csv_import::{ImportError, ImportReport, RowError, import_csv};

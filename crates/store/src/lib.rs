@@ -13,6 +13,7 @@
 //! queries run on both. The few differences (primary key DDL, how a writer takes the write lock,
 //! triggers) are in small `match backend` spots.
 
+pub mod advisory;
 pub mod assessment;
 pub mod audit;
 mod columns;
@@ -25,6 +26,7 @@ pub mod risk;
 pub mod testing;
 pub mod write;
 
+pub use advisory::{AdvisoryFilter, AdvisoryOutcome, AdvisoryRow, MatchIndex, MatchRow};
 pub use assessment::{Approval, CatalogEntry, Countermeasure, Coverage, SHEET_HEADERS, StatusMap};
 pub use audit::{AuditEvent, VerifyReport};
 pub use demo::DemoLoad;

@@ -81,6 +81,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 9,
+        name: "security advisories, their history, vendor index and triage of matches",
+        common: include_str!("migrations/0009_advisory.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

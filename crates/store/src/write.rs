@@ -23,6 +23,8 @@ pub struct WriteTx<'s> {
     head: String,
     /// Site of referenced records, looked up once per transaction: (kind, id) → site id.
     sites: HashMap<(&'static str, i64), Option<i64>>,
+    /// Stored advisories parsed for matching, once per transaction.
+    pub(crate) advisories: HashMap<i64, std::sync::Arc<otkeep_core::advisory::Advisory>>,
 }
 
 impl<'s> WriteTx<'s> {
@@ -53,6 +55,7 @@ impl<'s> WriteTx<'s> {
             seq,
             head,
             sites: HashMap::new(),
+            advisories: HashMap::new(),
         })
     }
 
@@ -103,6 +106,9 @@ impl<'s> WriteTx<'s> {
         };
         self.write_children(&record).await?;
         self.audit("create", kind, id, None, Some(&record)).await?;
+        if kind.name == "asset" {
+            self.rematch_asset(&record).await?;
+        }
         Ok(record)
     }
 
@@ -189,6 +195,12 @@ impl<'s> WriteTx<'s> {
         self.write_children(&record).await?;
         self.audit("update", kind, id, Some(&before), Some(&record))
             .await?;
+        let changed = |f: &str| before.get(f) != record.get(f);
+        if kind.name == "asset"
+            && (changed("vendor") || changed("model") || changed("firmware_version"))
+        {
+            self.rematch_asset(&record).await?;
+        }
         Ok(record)
     }
 

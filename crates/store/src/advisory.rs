@@ -1,0 +1,740 @@
+//! Security advisories in the store: importing a version (newer ones replace the stored one,
+//! which moves to `advisory_history`; older ones are ignored), matching against assets, and
+//! the triage of each (advisory, asset) match.
+//!
+//! Matches are derived data: they are recomputed in the same transaction as the audited event
+//! that changes their inputs (an advisory import, an asset's vendor, model or firmware), keep
+//! their triage state when they still match, and triage steps are audited events of their own
+//! (kind `advisory_match`).
+
+use crate::{Store, StoreError, WriteTx};
+use otkeep_core::access::Scope;
+use otkeep_core::advisory::{
+    Advisory, AssetFacts, Triage, TriageStep, check_triage, match_asset, vendor_key,
+};
+use otkeep_core::{FieldError, Record};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// What importing one advisory did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdvisoryOutcome {
+    Created {
+        id: i64,
+        matches: usize,
+    },
+    /// Replaced the stored version `from`.
+    Updated {
+        id: i64,
+        from: String,
+        matches: usize,
+    },
+    /// Not stored: the stored version is the same or newer.
+    Ignored {
+        reason: String,
+    },
+}
+
+/// An asset as matching sees it.
+#[derive(Debug, Clone)]
+pub struct MatchAsset {
+    pub id: i64,
+    pub site: i64,
+    pub vendor: String,
+    pub model: String,
+    pub firmware: String,
+}
+
+/// Assets by vendor key and the alias table, loaded once for a batch of imports.
+#[derive(Debug, Default)]
+pub struct MatchIndex {
+    pub aliases: Vec<(String, String)>,
+    pub by_vendor: HashMap<String, Vec<MatchAsset>>,
+}
+
+/// A stored advisory as lists show it.
+#[derive(Debug, Clone)]
+pub struct AdvisoryRow {
+    pub id: i64,
+    pub tracking_id: String,
+    pub title: String,
+    pub publisher: String,
+    pub version: String,
+    pub current_release: String,
+    pub severity: String,
+    pub max_score: Option<f64>,
+    pub known_exploited: bool,
+    pub cves: String,
+    /// Matches within the reader's scope, and how many of them are still open.
+    pub matches: i64,
+    pub open: i64,
+}
+
+/// One (advisory, asset) match with its triage.
+#[derive(Debug, Clone)]
+pub struct MatchRow {
+    pub id: i64,
+    pub advisory_id: i64,
+    pub tracking_id: String,
+    pub advisory_title: String,
+    pub severity: String,
+    pub asset_id: i64,
+    pub asset_name: String,
+    pub site_id: i64,
+    pub product_id: String,
+    pub confidence: String,
+    pub reason: String,
+    pub status: Triage,
+    pub justification: String,
+    pub link: Option<(String, i64)>,
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+fn score10(a: &Advisory) -> Option<i64> {
+    a.max_score().map(|s| (s * 10.0).round() as i64)
+}
+
+fn cves(a: &Advisory) -> String {
+    let mut c: Vec<&str> = a
+        .vulnerabilities
+        .iter()
+        .map(|v| v.cve.as_str())
+        .filter(|c| !c.is_empty())
+        .collect();
+    c.sort_unstable();
+    c.dedup();
+    c.join(", ")
+}
+
+impl WriteTx<'_> {
+    /// Loads what matching needs: every asset with a vendor and model, and the aliases.
+    pub async fn match_index(&mut self) -> Result<MatchIndex, StoreError> {
+        let aliases = load_aliases(self.conn()).await?;
+        let rows = sqlx::query(
+            "SELECT id, site_id, vendor, model, firmware_version FROM asset WHERE vendor IS NOT NULL AND model IS NOT NULL",
+        )
+        .fetch_all(self.conn())
+        .await?;
+        let mut by_vendor: HashMap<String, Vec<MatchAsset>> = HashMap::new();
+        for r in &rows {
+            let vendor: String = r.try_get(2)?;
+            let a = MatchAsset {
+                id: r.try_get(0)?,
+                site: r.try_get(1)?,
+                vendor: vendor.clone(),
+                model: r.try_get(3)?,
+                firmware: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
+            };
+            by_vendor
+                .entry(vendor_key(&vendor, &aliases))
+                .or_default()
+                .push(a);
+        }
+        Ok(MatchIndex { aliases, by_vendor })
+    }
+
+    /// Stores `advisory` read from `file`: a new advisory, or a newer version of a stored one
+    /// (the stored version is kept in its history); an older or equal version is ignored.
+    /// Matches against the assets of `index` are brought up to date.
+    pub async fn import_advisory(
+        &mut self,
+        advisory: &Advisory,
+        file: &str,
+        index: &MatchIndex,
+    ) -> Result<AdvisoryOutcome, StoreError> {
+        let existing = sqlx::query(
+            "SELECT id, version, current_release, document FROM advisory WHERE tracking_id = $1",
+        )
+        .bind(advisory.id.clone())
+        .fetch_optional(self.conn())
+        .await?;
+        let document = serde_json::to_string(advisory)
+            .map_err(|e| StoreError::Corrupt(format!("advisory {}: {e}", advisory.id)))?;
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        let (id, from) = match existing {
+            Some(row) => {
+                let id: i64 = row.try_get(0)?;
+                let stored: Advisory = serde_json::from_str(&row.try_get::<String, _>(3)?)
+                    .map_err(|e| {
+                        StoreError::Corrupt(format!("stored advisory {}: {e}", advisory.id))
+                    })?;
+                if !advisory.is_newer(&stored) {
+                    let reason = if advisory.version == stored.version
+                        && advisory.current_release == stored.current_release
+                    {
+                        format!(
+                            "{} version {} is already stored",
+                            advisory.id, stored.version
+                        )
+                    } else {
+                        format!(
+                            "{} version {} ({}) is older than the stored version {} ({}); ignored",
+                            advisory.id,
+                            advisory.version,
+                            advisory.current_release,
+                            stored.version,
+                            stored.current_release
+                        )
+                    };
+                    return Ok(AdvisoryOutcome::Ignored { reason });
+                }
+                sqlx::query(
+                    "INSERT INTO advisory_history (advisory_id, version, current_release, document, replaced_at, replaced_by) SELECT id, version, current_release, document, $1, $2 FROM advisory WHERE id = $3",
+                )
+                .bind(now.clone())
+                .bind(actor.clone())
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+                sqlx::query(
+                    "UPDATE advisory SET title = $1, publisher = $2, version = $3, initial_release = $4, current_release = $5, severity = $6, max_score10 = $7, known_exploited = $8, vulnerability_count = $9, product_count = $10, cves = $11, document = $12, source_file = $13, imported_at = $14, imported_by = $15 WHERE id = $16",
+                )
+                .bind(advisory.title.clone())
+                .bind(advisory.publisher.clone())
+                .bind(advisory.version.clone())
+                .bind(advisory.initial_release.clone())
+                .bind(advisory.current_release.clone())
+                .bind(advisory.severity())
+                .bind(score10(advisory))
+                .bind(i64::from(advisory.known_exploited()))
+                .bind(advisory.vulnerabilities.len() as i64)
+                .bind(advisory.products.len() as i64)
+                .bind(cves(advisory))
+                .bind(document)
+                .bind(file.to_string())
+                .bind(now.clone())
+                .bind(actor.clone())
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+                sqlx::query("DELETE FROM advisory_vendor WHERE advisory_id = $1")
+                    .bind(id)
+                    .execute(self.conn())
+                    .await?;
+                (id, Some(stored.version))
+            }
+            None => {
+                let id: i64 = sqlx::query(
+                    "INSERT INTO advisory (tracking_id, title, publisher, version, initial_release, current_release, severity, max_score10, known_exploited, vulnerability_count, product_count, cves, document, source_file, imported_at, imported_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+                )
+                .bind(advisory.id.clone())
+                .bind(advisory.title.clone())
+                .bind(advisory.publisher.clone())
+                .bind(advisory.version.clone())
+                .bind(advisory.initial_release.clone())
+                .bind(advisory.current_release.clone())
+                .bind(advisory.severity())
+                .bind(score10(advisory))
+                .bind(i64::from(advisory.known_exploited()))
+                .bind(advisory.vulnerabilities.len() as i64)
+                .bind(advisory.products.len() as i64)
+                .bind(cves(advisory))
+                .bind(document)
+                .bind(file.to_string())
+                .bind(now.clone())
+                .bind(actor.clone())
+                .fetch_one(self.conn())
+                .await?
+                .try_get(0)?;
+                (id, None)
+            }
+        };
+        let mut vendors: Vec<String> = advisory
+            .products
+            .iter()
+            .map(|p| vendor_key(&p.vendor, &index.aliases))
+            .filter(|v| !v.is_empty())
+            .collect();
+        vendors.sort();
+        vendors.dedup();
+        for v in &vendors {
+            sqlx::query("INSERT INTO advisory_vendor (advisory_id, vendor_key) VALUES ($1, $2)")
+                .bind(id)
+                .bind(v.clone())
+                .execute(self.conn())
+                .await?;
+        }
+        let candidates: Vec<&MatchAsset> = vendors
+            .iter()
+            .filter_map(|v| index.by_vendor.get(v))
+            .flatten()
+            .collect();
+        let matches = self
+            .refresh_matches(id, advisory, &candidates, &index.aliases, true)
+            .await?;
+        let details = json!({
+            "tracking_id": advisory.id, "version": advisory.version,
+            "current_release": advisory.current_release, "file": file,
+            "replaced_version": from, "matches": matches,
+        });
+        self.append_event(
+            if from.is_some() { "update" } else { "create" },
+            "advisory",
+            Some(id),
+            None,
+            Some(details.to_string()),
+            None,
+        )
+        .await?;
+        Ok(match from {
+            Some(from) => AdvisoryOutcome::Updated { id, from, matches },
+            None => AdvisoryOutcome::Created { id, matches },
+        })
+    }
+
+    /// Brings the matches of advisory `id` against `assets` up to date: new ones start as
+    /// "new", existing ones keep their triage with the new reason; when `complete` (all
+    /// candidate assets given), untriaged matches that no longer hold are removed.
+    async fn refresh_matches(
+        &mut self,
+        id: i64,
+        advisory: &Advisory,
+        assets: &[&MatchAsset],
+        aliases: &[(String, String)],
+        complete: bool,
+    ) -> Result<usize, StoreError> {
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        let mut kept = Vec::new();
+        for a in assets {
+            let found = match_asset(
+                advisory,
+                AssetFacts {
+                    vendor: &a.vendor,
+                    model: &a.model,
+                    firmware: &a.firmware,
+                },
+                aliases,
+            );
+            let Some(best) = found.first() else {
+                if !complete {
+                    sqlx::query(
+                        "DELETE FROM advisory_match WHERE advisory_id = $1 AND asset_id = $2 AND status = 'new'",
+                    )
+                    .bind(id)
+                    .bind(a.id)
+                    .execute(self.conn())
+                    .await?;
+                }
+                continue;
+            };
+            kept.push(a.id);
+            let updated = sqlx::query(
+                "UPDATE advisory_match SET product_id = $1, confidence = $2, reason = $3, site_id = $4 WHERE advisory_id = $5 AND asset_id = $6",
+            )
+            .bind(best.product_id.clone())
+            .bind(best.confidence.key())
+            .bind(best.reason.clone())
+            .bind(a.site)
+            .bind(id)
+            .bind(a.id)
+            .execute(self.conn())
+            .await?;
+            if updated.rows_affected() == 0 {
+                sqlx::query(
+                    "INSERT INTO advisory_match (advisory_id, asset_id, site_id, product_id, confidence, reason, status, version, matched_at, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, 'new', 1, $7, $7, $8)",
+                )
+                .bind(id)
+                .bind(a.id)
+                .bind(a.site)
+                .bind(best.product_id.clone())
+                .bind(best.confidence.key())
+                .bind(best.reason.clone())
+                .bind(now.clone())
+                .bind(actor.clone())
+                .execute(self.conn())
+                .await?;
+            }
+        }
+        if complete {
+            let rows = sqlx::query(
+                "SELECT asset_id FROM advisory_match WHERE advisory_id = $1 AND status = 'new'",
+            )
+            .bind(id)
+            .fetch_all(self.conn())
+            .await?;
+            for r in &rows {
+                let asset: i64 = r.try_get(0)?;
+                if !kept.contains(&asset) {
+                    sqlx::query(
+                        "DELETE FROM advisory_match WHERE advisory_id = $1 AND asset_id = $2",
+                    )
+                    .bind(id)
+                    .bind(asset)
+                    .execute(self.conn())
+                    .await?;
+                }
+            }
+        }
+        Ok(kept.len())
+    }
+
+    /// Matches one asset (just created or changed) against the stored advisories of its vendor.
+    pub(crate) async fn rematch_asset(&mut self, asset: &Record) -> Result<(), StoreError> {
+        let text = |f: &str| asset.get(f).to_text();
+        let (Some(site), vendor, model) = (asset.site_id(), text("vendor"), text("model")) else {
+            return Ok(());
+        };
+        let aliases = load_aliases(self.conn()).await?;
+        let key = vendor_key(&vendor, &aliases);
+        let facts = MatchAsset {
+            id: asset.id,
+            site,
+            vendor,
+            model,
+            firmware: text("firmware_version"),
+        };
+        let rows = if key.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(
+                "SELECT a.id, a.document FROM advisory a JOIN advisory_vendor v ON v.advisory_id = a.id WHERE v.vendor_key = $1",
+            )
+            .bind(key)
+            .fetch_all(self.conn())
+            .await?
+        };
+        let mut seen = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            seen.push(id);
+            let advisory = self.cached_advisory(id, r.try_get(1)?)?;
+            self.refresh_matches(id, &advisory, &[&facts], &aliases, false)
+                .await?;
+        }
+        // Untriaged matches with advisories of another vendor (the vendor changed) go.
+        let stale = sqlx::query(
+            "SELECT advisory_id FROM advisory_match WHERE asset_id = $1 AND status = 'new'",
+        )
+        .bind(asset.id)
+        .fetch_all(self.conn())
+        .await?;
+        for r in &stale {
+            let id: i64 = r.try_get(0)?;
+            if !seen.contains(&id) {
+                sqlx::query("DELETE FROM advisory_match WHERE advisory_id = $1 AND asset_id = $2")
+                    .bind(id)
+                    .bind(asset.id)
+                    .execute(self.conn())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses a stored advisory once per transaction (bulk asset imports meet the same few).
+    fn cached_advisory(
+        &mut self,
+        id: i64,
+        document: String,
+    ) -> Result<std::sync::Arc<Advisory>, StoreError> {
+        if let Some(a) = self.advisories.get(&id) {
+            return Ok(a.clone());
+        }
+        let a: Advisory = serde_json::from_str(&document)
+            .map_err(|e| StoreError::Corrupt(format!("stored advisory #{id}: {e}")))?;
+        let a = std::sync::Arc::new(a);
+        self.advisories.insert(id, a.clone());
+        Ok(a)
+    }
+
+    /// Moves match `id` (at `version`) one triage step on. The link must be a record of the
+    /// match's site. Audited as an event of kind `advisory_match`.
+    pub async fn triage(
+        &mut self,
+        id: i64,
+        version: i64,
+        step: &TriageStep,
+    ) -> Result<(), StoreError> {
+        let row = sqlx::query(
+            "SELECT status, version, site_id, advisory_id, asset_id FROM advisory_match WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.conn())
+        .await?
+        .ok_or(StoreError::NotFound {
+            kind: "advisory_match",
+            id,
+        })?;
+        let current: i64 = row.try_get(1)?;
+        if current != version {
+            return Err(StoreError::Conflict {
+                kind: "advisory_match",
+                id,
+                expected: version,
+                current,
+            });
+        }
+        let status: String = row.try_get(0)?;
+        let from = Triage::from_key(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("match #{id} has status '{status}'")))?;
+        check_triage(from, step)
+            .map_err(|(f, m)| StoreError::Invalid(vec![FieldError::new(f, m)]))?;
+        let site: i64 = row.try_get(2)?;
+        if let Some((kind, link)) = &step.link {
+            let k = otkeep_core::kind(kind).ok_or_else(|| {
+                StoreError::Invalid(vec![FieldError::new(
+                    "link",
+                    format!("unknown kind {kind}"),
+                )])
+            })?;
+            let target = crate::read::get_in(self.conn(), k, *link).await?;
+            if target.as_ref().and_then(Record::site_id) != Some(site) {
+                return Err(StoreError::Invalid(vec![FieldError::new(
+                    "link",
+                    format!("{} #{link} is not a record of this match's site", k.label),
+                )]));
+            }
+        }
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        sqlx::query(
+            "UPDATE advisory_match SET status = $1, justification = $2, link_kind = $3, link_id = $4, version = $5, updated_at = $6, updated_by = $7 WHERE id = $8",
+        )
+        .bind(step.to.key())
+        .bind(Some(step.justification.trim().to_string()).filter(|j| !j.is_empty()))
+        .bind(step.link.as_ref().map(|(k, _)| k.clone()))
+        .bind(step.link.as_ref().map(|(_, i)| *i))
+        .bind(version + 1)
+        .bind(now)
+        .bind(actor)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        let before = json!({"status": status});
+        let after = json!({
+            "status": step.to.key(), "justification": step.justification,
+            "link": step.link, "advisory_id": row.try_get::<i64, _>(3)?,
+            "asset_id": row.try_get::<i64, _>(4)?,
+        });
+        self.append_event(
+            "triage",
+            "advisory_match",
+            Some(id),
+            Some(before.to_string()),
+            Some(after.to_string()),
+            Some(site),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Adds (or changes) a vendor alias: `alias` is read as `vendor` from now on. Existing
+    /// matches follow at the next import or asset change.
+    pub async fn set_vendor_alias(&mut self, alias: &str, vendor: &str) -> Result<(), StoreError> {
+        let (a, v) = (alias.trim(), vendor.trim());
+        if a.is_empty() || v.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "alias",
+                "give both the alias and the vendor it stands for",
+            )]));
+        }
+        sqlx::query("DELETE FROM vendor_alias WHERE alias = $1")
+            .bind(a.to_string())
+            .execute(self.conn())
+            .await?;
+        sqlx::query(
+            "INSERT INTO vendor_alias (alias, vendor, created_at, created_by) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(a.to_string())
+        .bind(v.to_string())
+        .bind(crate::now())
+        .bind(self.actor().to_string())
+        .execute(self.conn())
+        .await?;
+        self.append_event(
+            "create",
+            "vendor_alias",
+            None,
+            None,
+            Some(json!({"alias": a, "vendor": v}).to_string()),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+async fn load_aliases(conn: &mut sqlx::AnyConnection) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query("SELECT alias, vendor FROM vendor_alias ORDER BY alias")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Filters of the advisory list.
+#[derive(Debug, Clone, Default)]
+pub struct AdvisoryFilter {
+    /// Only advisories with a match in this scope (sites); `None`: every advisory.
+    pub matched_in: Option<Scope>,
+    pub severity: Option<String>,
+    /// Only advisories with a match in this triage state (within the scope).
+    pub status: Option<Triage>,
+    pub known_exploited: bool,
+    pub text: Option<String>,
+}
+
+fn scope_clause(scope: &Scope, column: &str) -> String {
+    crate::read::site_filter(scope, column)
+}
+
+impl Store {
+    /// Advisories, newest first, with their match counts within `scope`.
+    pub async fn advisories(
+        &self,
+        scope: &Scope,
+        filter: &AdvisoryFilter,
+    ) -> Result<Vec<AdvisoryRow>, StoreError> {
+        let site = scope_clause(scope, "m.site_id");
+        let mut clauses = vec!["1 = 1".to_string()];
+        let mut params: Vec<String> = Vec::new();
+        if let Some(s) = &filter.severity {
+            params.push(s.clone());
+            clauses.push(format!("a.severity = ${}", params.len()));
+        }
+        if filter.known_exploited {
+            clauses.push("a.known_exploited = 1".into());
+        }
+        if let Some(t) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            params.push(format!("%{}%", t.to_lowercase()));
+            let p = params.len();
+            clauses.push(format!(
+                "(LOWER(a.tracking_id) LIKE ${p} OR LOWER(a.title) LIKE ${p} OR LOWER(a.cves) LIKE ${p})"
+            ));
+        }
+        let status = match filter.status {
+            Some(s) => {
+                params.push(s.key().to_string());
+                format!(" AND m.status = ${}", params.len())
+            }
+            None => String::new(),
+        };
+        if filter.matched_in.is_some() || filter.status.is_some() {
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM advisory_match m WHERE m.advisory_id = a.id{site}{status})"
+            ));
+        }
+        let sql = format!(
+            "SELECT a.id, a.tracking_id, a.title, a.publisher, a.version, a.current_release, a.severity, a.max_score10, a.known_exploited, a.cves, \
+             (SELECT COUNT(*) FROM advisory_match m WHERE m.advisory_id = a.id{site}), \
+             (SELECT COUNT(*) FROM advisory_match m WHERE m.advisory_id = a.id{site} AND m.status NOT IN ('not_affected', 'resolved')) \
+             FROM advisory a WHERE {} ORDER BY a.current_release DESC, a.tracking_id DESC",
+            clauses.join(" AND ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in params {
+            q = q.bind(p);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AdvisoryRow {
+                    id: r.try_get(0)?,
+                    tracking_id: r.try_get(1)?,
+                    title: r.try_get(2)?,
+                    publisher: r.try_get(3)?,
+                    version: r.try_get(4)?,
+                    current_release: r.try_get(5)?,
+                    severity: r.try_get(6)?,
+                    max_score: r.try_get::<Option<i64>, _>(7)?.map(|s| s as f64 / 10.0),
+                    known_exploited: r.try_get::<i64, _>(8)? != 0,
+                    cves: r.try_get(9)?,
+                    matches: r.try_get(10)?,
+                    open: r.try_get(11)?,
+                })
+            })
+            .collect()
+    }
+
+    /// One stored advisory with its earlier versions (version, release date, replaced at).
+    pub async fn advisory(
+        &self,
+        id: i64,
+    ) -> Result<Option<(Advisory, Vec<(String, String, String)>)>, StoreError> {
+        let Some(row) = sqlx::query("SELECT document FROM advisory WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let advisory: Advisory = serde_json::from_str(&row.try_get::<String, _>(0)?)
+            .map_err(|e| StoreError::Corrupt(format!("stored advisory #{id}: {e}")))?;
+        let history = sqlx::query(
+            "SELECT version, current_release, replaced_at FROM advisory_history WHERE advisory_id = $1 ORDER BY replaced_at DESC",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<_, StoreError>>()?;
+        Ok(Some((advisory, history)))
+    }
+
+    /// Matches within `scope`, of one advisory or of one asset (or all), best first.
+    pub async fn advisory_matches(
+        &self,
+        scope: &Scope,
+        advisory: Option<i64>,
+        asset: Option<i64>,
+    ) -> Result<Vec<MatchRow>, StoreError> {
+        let mut sql = format!(
+            "SELECT m.id, m.advisory_id, a.tracking_id, a.title, a.severity, m.asset_id, s.name, m.site_id, m.product_id, m.confidence, m.reason, m.status, m.justification, m.link_kind, m.link_id, m.version, m.updated_at, m.updated_by \
+             FROM advisory_match m JOIN advisory a ON a.id = m.advisory_id JOIN asset s ON s.id = m.asset_id WHERE 1 = 1{}",
+            scope_clause(scope, "m.site_id")
+        );
+        let mut q_params = Vec::new();
+        if let Some(a) = advisory {
+            q_params.push(a);
+            sql.push_str(&format!(" AND m.advisory_id = ${}", q_params.len()));
+        }
+        if let Some(a) = asset {
+            q_params.push(a);
+            sql.push_str(&format!(" AND m.asset_id = ${}", q_params.len()));
+        }
+        sql.push_str(" ORDER BY a.current_release DESC, s.name, m.id");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in q_params {
+            q = q.bind(p);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get(11)?;
+                let link_kind: Option<String> = r.try_get(13)?;
+                let link_id: Option<i64> = r.try_get(14)?;
+                Ok(MatchRow {
+                    id: r.try_get(0)?,
+                    advisory_id: r.try_get(1)?,
+                    tracking_id: r.try_get(2)?,
+                    advisory_title: r.try_get(3)?,
+                    severity: r.try_get(4)?,
+                    asset_id: r.try_get(5)?,
+                    asset_name: r.try_get(6)?,
+                    site_id: r.try_get(7)?,
+                    product_id: r.try_get(8)?,
+                    confidence: r.try_get(9)?,
+                    reason: r.try_get(10)?,
+                    status: Triage::from_key(&status).unwrap_or(Triage::New),
+                    justification: r.try_get::<Option<String>, _>(12)?.unwrap_or_default(),
+                    link: link_kind.zip(link_id),
+                    version: r.try_get(15)?,
+                    updated_at: r.try_get(16)?,
+                    updated_by: r.try_get(17)?,
+                })
+            })
+            .collect()
+    }
+}
