@@ -78,10 +78,11 @@ enum Command {
     Serve(ServeArgs),
     /// Load the demo organization (deterministic; existing demo sites are skipped).
     Demo(DemoArgs),
-    /// Import records from a CSV file (one transaction: all rows or none).
+    /// Import records from a CSV file (one transaction: all rows or none), or CSAF 2.0
+    /// advisories (`import csaf FILE-OR-FOLDER`: matched against the inventory).
     Import {
-        #[arg(value_parser = parse_kind)]
-        kind: &'static KindDef,
+        #[arg(value_parser = parse_import_target)]
+        kind: ImportTarget,
         file: PathBuf,
         /// Code of the site the rows belong to (or give a Site column in the file).
         #[arg(long)]
@@ -281,6 +282,57 @@ struct DemoArgs {
     assets_per_site: usize,
 }
 
+/// What `otkeep import` reads: records of a kind (CSV), or CSAF advisories.
+#[derive(Clone, Copy)]
+enum ImportTarget {
+    Kind(&'static KindDef),
+    Csaf,
+}
+
+fn parse_import_target(name: &str) -> Result<ImportTarget, String> {
+    if name.eq_ignore_ascii_case("csaf") {
+        return Ok(ImportTarget::Csaf);
+    }
+    parse_kind(name)
+        .map(ImportTarget::Kind)
+        .map_err(|e| format!("{e}, or csaf"))
+}
+
+async fn import_csaf(store: &Store, path: &std::path::Path, operator: &str) -> Result<i32> {
+    let files = otkeep_ingest::csaf_files(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if files.is_empty() {
+        bail!("{} holds no .json file", path.display());
+    }
+    let bar = ProgressBar::new(files.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} advisories, {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    let started = Instant::now();
+    let report =
+        otkeep_ingest::import_csaf_files(store, &files, operator, &mut |n| bar.set_position(n))
+            .await?;
+    bar.finish_and_clear();
+    println!(
+        "{} files: {} new advisories, {} updated, {} ignored, {} failed; {} matches with assets; {:.1?}",
+        files.len(),
+        report.created,
+        report.updated,
+        report.ignored.len(),
+        report.failed.len(),
+        report.matches,
+        started.elapsed()
+    );
+    for (file, why) in &report.ignored {
+        println!("  ignored {file}: {why}");
+    }
+    for e in &report.failed {
+        eprintln!("  failed {e}");
+    }
+    Ok(if report.failed.is_empty() { 0 } else { 2 })
+}
+
 /// A kind of record named by its plural (`assets`, `treatments`, …): every kind imports and
 /// exports the same way.
 fn parse_kind(name: &str) -> Result<&'static KindDef, String> {
@@ -334,7 +386,12 @@ async fn run(cli: Cli) -> Result<i32> {
             operator,
         } => {
             let store = cli.db.open().await?;
-            import(&store, kind, &file, site.as_deref(), &operator).await
+            match kind {
+                ImportTarget::Kind(kind) => {
+                    import(&store, kind, &file, site.as_deref(), &operator).await
+                }
+                ImportTarget::Csaf => import_csaf(&store, &file, &operator).await,
+            }
         }
         Command::Export { kind, site, output } => {
             let store = cli.db.open().await?;

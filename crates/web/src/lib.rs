@@ -13,11 +13,13 @@
 //! - [`gap`]: IEC 62443 gap analysis pages and the bulk assessment of a zone's requirements.
 //! - [`risk`]: the risk register, heat map, risk method, and applying an assessment's SL-T.
 //! - [`due`]: what is due (page and JSON feed), from `otkeep_core::due`.
+//! - [`advisory`]: security advisories (CSAF): list, upload, matches and their triage.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
 
 pub mod account;
 pub mod admin;
+pub mod advisory;
 pub mod api;
 pub mod auth;
 pub mod due;

@@ -321,6 +321,34 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "events, newest first"}}))}}),
     );
     paths.insert(
+        "/api/v1/advisories".into(),
+        json!({"get": {"summary": "Security advisories (CSAF) with their matches among the assets I may see", "tags": ["Advisories"],
+            "parameters": [
+                {"name": "site_id", "in": "query", "schema": {"type": "integer"}},
+                {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["critical", "high", "medium", "low"]}},
+                {"name": "status", "in": "query", "description": "triage state of a match", "schema": {"type": "string"}},
+                {"name": "exploited", "in": "query", "description": "1: only known exploited", "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "schema": {"type": "string"}},
+                {"name": "show", "in": "query", "description": "all: also advisories matching none of my assets", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "advisories, newest first"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/advisories/{id}".into(),
+        json!({"get": {"summary": "One advisory (normalised), its earlier versions and my assets it matches", "tags": ["Advisories"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": with(json!({"200": {"description": "the advisory"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/advisory-matches/{id}/triage".into(),
+        json!({"post": {"summary": "Move a match one triage step on", "tags": ["Advisories"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["status", "version"], "properties": {
+                "status": {"type": "string", "enum": ["new", "under_review", "affected", "not_affected", "remediation_planned", "risk_accepted", "resolved"]},
+                "justification": {"type": "string"}, "version": {"type": "integer"},
+                "link": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["treatment", "exception"]}, "id": {"type": "integer"}}}}}}}},
+            "responses": with(json!({"200": {"description": "the match"}}))}}),
+    );
+    paths.insert(
         "/api/v1/due".into(),
         json!({"get": {"summary": "What is due: every dated obligation of the sites I may read, by date (for notifications)", "tags": ["Risk"],
             "parameters": [

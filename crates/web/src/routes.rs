@@ -5,7 +5,9 @@
 //! matrix test, which must know the expected answer for every route and role.
 
 use crate::auth::{self, Gate};
-use crate::{AppState, account, admin, api, due, evidence, gap, model, openapi, risk, sign, ui};
+use crate::{
+    AppState, account, admin, advisory, api, due, evidence, gap, model, openapi, risk, sign, ui,
+};
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
@@ -153,6 +155,23 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(gap::organization_csv),
         ),
         route(M::GET, "/model", Can(Read), get(model::page)),
+        // Security advisories.
+        route(M::GET, "/advisories", Can(Read), get(advisory::list)),
+        route(
+            M::POST,
+            "/advisories/upload",
+            Can(Write),
+            post(advisory::upload).layer(axum::extract::DefaultBodyLimit::max(
+                advisory::MAX_UPLOAD_BYTES,
+            )),
+        ),
+        route(M::GET, "/advisories/{id}", Can(Read), get(advisory::detail)),
+        route(
+            M::POST,
+            "/advisories/matches/{id}",
+            Can(Write),
+            post(advisory::triage),
+        ),
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/risk", Can(Read), get(risk::register)),
@@ -276,6 +295,24 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         route(M::GET, "/api/v1/audit", Can(Audit), get(api::audit)),
         route(M::GET, "/api/v1/due", Can(Read), get(due::feed)),
+        route(
+            M::GET,
+            "/api/v1/advisories",
+            Can(Read),
+            get(advisory::api_list),
+        ),
+        route(
+            M::GET,
+            "/api/v1/advisories/{id}",
+            Can(Read),
+            get(advisory::api_read),
+        ),
+        route(
+            M::POST,
+            "/api/v1/advisory-matches/{id}/triage",
+            Can(Write),
+            post(advisory::api_triage),
+        ),
         route(M::GET, "/api/v1/{plural}", Can(Read), get(api::list)),
         route(M::POST, "/api/v1/{plural}", Can(Write), post(api::create)),
         route(M::GET, "/api/v1/{plural}/{id}", Can(Read), get(api::read)),

@@ -181,6 +181,11 @@ impl Nav {
             .is_nothing()
         {
             overview.push(NavItem {
+                href: "/advisories".into(),
+                label: "Advisories",
+                active: active == "advisories",
+            });
+            overview.push(NavItem {
                 href: "/due".into(),
                 label: "What is due",
                 active: active == "due",
@@ -804,6 +809,8 @@ struct DetailPage {
     notice: Option<String>,
     /// State lines of risk records (exception state, ratings): (badge key, text).
     status: Vec<(String, String)>,
+    /// The advisories matching an asset: (href, text, triage state).
+    advisories: Vec<(String, String, &'static str)>,
 }
 
 async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
@@ -885,7 +892,9 @@ async fn detail_page(
     let signatures = crate::sign::signature_views(state, &record, tz.as_deref()).await?;
     let site = record.site_id();
     let status = crate::risk::status_lines(state, &record).await?;
+    let advisories = crate::advisory::asset_lines(state, &record).await?;
     Ok(DetailPage {
+        advisories,
         status,
         nav: Nav::new(kind.plural, p),
         signatures,

@@ -36,6 +36,11 @@ struct Plant {
     countermeasure_a: i64,
     /// Records of site A of the risk kinds, by plural.
     risk_a: std::collections::HashMap<&'static str, i64>,
+    /// An advisory matching an asset of site A, and that match.
+    advisory: i64,
+    advisory_match: i64,
+    /// The asset of site A the advisory matches.
+    nms_a: i64,
     evidence: String,
 }
 
@@ -146,6 +151,29 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    // A real advisory (Hitachi Energy UNEM) matching an asset of site A.
+    let nms = created(
+        &admin,
+        "/api/v1/assets",
+        json!({"site_id": site_a, "zone_id": zones[0], "name": "ALPHA-NMS", "asset_type": "application_server",
+               "criticality": "high", "owner": "o", "lifecycle": "operational",
+               "vendor": "Hitachi Energy", "model": "UNEM", "firmware_version": "R15B"}),
+    )
+    .await;
+    let csaf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/csaf/2023/icsa-23-005-01.json");
+    let report = otkeep_ingest::import_csaf_files(&admin.state.store, &[csaf], "root", &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.created, 1);
+    let all = otkeep_core::access::Scope::All;
+    let m = admin
+        .state
+        .store
+        .advisory_matches(&all, None, Some(nms))
+        .await
+        .unwrap();
+    let (advisory, advisory_match) = (m[0].advisory_id, m[0].id);
     // An evidence file cited by the assessment.
     let evidence = {
         let mut tx = admin.state.store.begin_write("root", None).await.unwrap();
@@ -171,6 +199,9 @@ async fn plant(store: Arc<Store>) -> Plant {
         sha
     };
     Plant {
+        nms_a: nms,
+        advisory,
+        advisory_match,
         risk_a,
         evidence,
         countermeasure_a,
@@ -250,6 +281,16 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/risk/method"
             | "/risk/method.json",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        (
+            "GET",
+            "/advisories" | "/advisories/{id}" | "/api/v1/advisories" | "/api/v1/advisories/{id}",
+        ) => signed_in,
+        (
+            "POST",
+            "/advisories/upload"
+            | "/advisories/matches/{id}"
+            | "/api/v1/advisory-matches/{id}/triage",
+        ) => any(&[Admin, Owner, Engineer]),
         // The organization's method needs write access to every site.
         ("POST", "/risk/method") => any(&[Admin, Owner]),
         ("POST", "/risk-assessments/{id}/apply-sl-t") => any(&[Admin, Owner, Engineer]),
@@ -393,6 +434,8 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                         &match plural {
                             Some(pl) => ids(pl).to_string(),
                             None if spec.path.starts_with("/admin/") => victim.id.to_string(),
+                            None if spec.path.contains("matches/") => p.advisory_match.to_string(),
+                            None if spec.path.contains("advisories/") => p.advisory.to_string(),
                             None => "999999".to_string(),
                         },
                     )
@@ -520,7 +563,11 @@ async fn a_site_engineer_of_one_site_cannot_reach_another_sites_records(store: A
             visible.push(id);
         }
     }
-    assert_eq!(visible, vec![p.asset_a], "only site A's asset answers");
+    assert_eq!(
+        visible,
+        vec![p.asset_a, p.nms_a],
+        "only site A's assets answer"
+    );
     // Writes to site B are refused, and nothing moves there.
     let a = eng
         .form(&format!("/assets/{b}/delete"), &[("_version", "1")])
@@ -919,7 +966,7 @@ async fn api_tokens_authenticate_with_their_scope_until_revoked(store: Arc<Store
     let a = reader.json("GET", "/api/v1/assets", Value::Null).await;
     assert_eq!(
         (a.status, a.json()["total"].as_i64()),
-        (StatusCode::OK, Some(1)),
+        (StatusCode::OK, Some(2)),
         "site scope applies"
     );
     let a = reader.json("GET", "/api/v1/me", Value::Null).await;
