@@ -275,17 +275,18 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether the product family `name` appears in `model` as a run of whole words (names of at
-/// least 3 characters, so that "X" does not match everything).
-fn family_matches(name: &str, model: &str) -> bool {
-    // The family is the name without a parenthesised order number.
+/// The words of a product family (the name without a parenthesised order number), or `None`
+/// when too short to mean anything (at least 3 characters, so that "X" does not match
+/// everything).
+fn family_words(name: &str) -> Option<Vec<String>> {
     let family = name.split('(').next().unwrap_or(name);
     let f = words(family);
-    let m = words(model);
-    if f.is_empty() || f.concat().len() < 3 {
-        return false;
-    }
-    m.windows(f.len()).any(|w| w == f.as_slice())
+    (!f.is_empty() && f.concat().len() >= 3).then_some(f)
+}
+
+#[cfg(test)]
+fn family_matches(name: &str, model: &str) -> bool {
+    family_words(name).is_some_and(|f| ModelFacts::new(model).has_run(&f))
 }
 
 /// How sure a match is.
@@ -335,6 +336,142 @@ pub struct Match {
     pub reason: String,
 }
 
+/// An asset model prepared for matching (many assets share one model: prepare it once).
+#[derive(Debug, Clone)]
+pub struct ModelFacts {
+    pub key: String,
+    words: Vec<String>,
+}
+
+impl ModelFacts {
+    pub fn new(model: &str) -> ModelFacts {
+        ModelFacts {
+            key: model_key(model),
+            words: words(model),
+        }
+    }
+
+    fn has_run(&self, run: &[String]) -> bool {
+        self.words.windows(run.len()).any(|w| w == run)
+    }
+}
+
+/// An affected product prepared for matching: vendor key, model keys, family words and the
+/// version expression, computed once per advisory.
+#[derive(Debug, Clone)]
+pub struct CompiledProduct {
+    pub id: String,
+    pub vendor_key: String,
+    vendor: String,
+    name: String,
+    models: Vec<(String, String)>,
+    families: Vec<Vec<String>>,
+    spec: VersionSpec,
+}
+
+/// The products of `advisory` that some vulnerability lists as known affected, prepared.
+pub fn compile(advisory: &Advisory, aliases: &[(String, String)]) -> Vec<CompiledProduct> {
+    let affected = advisory.affected_product_ids();
+    advisory
+        .products
+        .iter()
+        .filter(|p| affected.contains(p.id.as_str()))
+        .map(|p| CompiledProduct {
+            id: p.id.clone(),
+            vendor_key: vendor_key(&p.vendor, aliases),
+            vendor: p.vendor.trim().to_string(),
+            name: p.name.clone(),
+            models: model_numbers(p)
+                .into_iter()
+                .map(|n| (model_key(&n), n))
+                .filter(|(k, _)| k.len() >= 4)
+                .collect(),
+            families: [&p.name, &p.full_name]
+                .into_iter()
+                .filter_map(|n| family_words(n))
+                .collect(),
+            spec: if p.version.trim().is_empty() {
+                VersionSpec::All
+            } else {
+                VersionSpec::parse(&p.version)
+            },
+        })
+        .collect()
+}
+
+/// How a product matched a model: by a model number (which), or by family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelMatch {
+    Number(String),
+    Family,
+}
+
+impl CompiledProduct {
+    /// Whether the product is this model (by model number or product family).
+    pub fn model_match(&self, model: &ModelFacts) -> Option<ModelMatch> {
+        if let Some((_, n)) = self
+            .models
+            .iter()
+            .find(|(k, _)| model_matches(k, &model.key) || model.key.contains(k.as_str()))
+        {
+            return Some(ModelMatch::Number(n.clone()));
+        }
+        self.families
+            .iter()
+            .any(|f| model.has_run(f))
+            .then_some(ModelMatch::Family)
+    }
+
+    /// The match of an asset of a matching model, given its firmware; `None` when its version
+    /// is not affected.
+    pub fn check(&self, how: &ModelMatch, firmware: &FirmwareVersion) -> Option<Match> {
+        let verdict = self.spec.check(firmware);
+        if verdict == Verdict::NotAffected {
+            return None;
+        }
+        let what = match how {
+            ModelMatch::Number(n) => format!("model {n}"),
+            ModelMatch::Family => format!("product family {}", self.name),
+        };
+        let fw = firmware.as_str();
+        let version = match (verdict, fw) {
+            (Verdict::Unknown, "") => {
+                format!("firmware not recorded (affected: {})", self.spec.describe())
+            }
+            (Verdict::Unknown, fw) => {
+                format!(
+                    "firmware {fw} against {} needs review",
+                    self.spec.describe()
+                )
+            }
+            (_, "") if self.spec == VersionSpec::All => "all versions affected".to_string(),
+            (_, fw) if self.spec == VersionSpec::All => {
+                format!("firmware {fw}, all versions affected")
+            }
+            (_, fw) => format!("firmware {fw} in {}", self.spec.describe()),
+        };
+        let confidence = match (verdict, how) {
+            (Verdict::Unknown, _) => Confidence::FamilyVersionUnknown,
+            (_, ModelMatch::Number(_)) => Confidence::ExactModelAndVersion,
+            (_, ModelMatch::Family) => Confidence::FamilyAndVersion,
+        };
+        Some(Match {
+            product_id: self.id.clone(),
+            confidence,
+            reason: format!("vendor {}, {what}, {version}", self.vendor),
+        })
+    }
+}
+
+/// Orders matches best first (confidence, then product id).
+pub fn best_first(matches: &mut [Match]) {
+    matches.sort_by(|a, b| {
+        b.confidence
+            .cmp(&a.confidence)
+            .then(a.product_id.cmp(&b.product_id))
+    });
+}
+
 /// The affected products of `advisory` that match `asset` (at most one per product, the best
 /// first). Products the advisory does not list as known affected are not matched.
 pub fn match_asset(
@@ -346,69 +483,132 @@ pub fn match_asset(
     if vendor.is_empty() || asset.model.trim().is_empty() {
         return Vec::new();
     }
-    let affected = advisory.affected_product_ids();
-    let model = model_key(asset.model);
+    let model = ModelFacts::new(asset.model);
     let firmware = FirmwareVersion::parse(asset.firmware);
-    let mut out: Vec<Match> = Vec::new();
-    for p in advisory
-        .products
+    let mut out: Vec<Match> = compile(advisory, aliases)
         .iter()
-        .filter(|p| affected.contains(p.id.as_str()))
-    {
-        if vendor_key(&p.vendor, aliases) != vendor {
-            continue;
-        }
-        let by_model = model_numbers(p).into_iter().find(|n| {
-            let k = model_key(n);
-            k.len() >= 4 && (model_matches(&k, &model) || model.contains(&k))
-        });
-        let by_family = by_model.is_none()
-            && (family_matches(&p.name, asset.model) || family_matches(&p.full_name, asset.model));
-        if by_model.is_none() && !by_family {
-            continue;
-        }
-        let spec = if p.version.trim().is_empty() {
-            VersionSpec::All
-        } else {
-            VersionSpec::parse(&p.version)
-        };
-        let verdict = spec.check(&firmware);
-        if verdict == Verdict::NotAffected {
-            continue;
-        }
-        let what = match &by_model {
-            Some(n) => format!("model {n}"),
-            None => format!("product family {}", p.name),
-        };
-        let version = match (verdict, asset.firmware.trim()) {
-            (Verdict::Unknown, "") => {
-                format!("firmware not recorded (affected: {})", spec.describe())
-            }
-            (Verdict::Unknown, fw) => {
-                format!("firmware {fw} against {} needs review", spec.describe())
-            }
-            (_, "") if spec == VersionSpec::All => "all versions affected".to_string(),
-            (_, fw) if spec == VersionSpec::All => format!("firmware {fw}, all versions affected"),
-            (_, fw) => format!("firmware {fw} in {}", spec.describe()),
-        };
-        let confidence = match (verdict, &by_model) {
-            (Verdict::Unknown, _) => Confidence::FamilyVersionUnknown,
-            (_, Some(_)) => Confidence::ExactModelAndVersion,
-            (_, None) => Confidence::FamilyAndVersion,
-        };
-        let m = Match {
-            product_id: p.id.clone(),
-            confidence,
-            reason: format!("vendor {}, {what}, {version}", p.vendor.trim()),
-        };
-        out.push(m);
-    }
-    out.sort_by(|a, b| {
-        b.confidence
-            .cmp(&a.confidence)
-            .then(a.product_id.cmp(&b.product_id))
-    });
+        .filter(|p| p.vendor_key == vendor)
+        .filter_map(|p| {
+            p.model_match(&model)
+                .and_then(|how| p.check(&how, &firmware))
+        })
+        .collect();
+    best_first(&mut out);
     out
+}
+
+/// Where the triage of one (advisory, asset) match stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Triage {
+    New,
+    UnderReview,
+    Affected,
+    NotAffected,
+    RemediationPlanned,
+    RiskAccepted,
+    Resolved,
+}
+
+pub const TRIAGE_STATES: &[Triage] = &[
+    Triage::New,
+    Triage::UnderReview,
+    Triage::Affected,
+    Triage::NotAffected,
+    Triage::RemediationPlanned,
+    Triage::RiskAccepted,
+    Triage::Resolved,
+];
+
+impl Triage {
+    pub fn key(self) -> &'static str {
+        match self {
+            Triage::New => "new",
+            Triage::UnderReview => "under_review",
+            Triage::Affected => "affected",
+            Triage::NotAffected => "not_affected",
+            Triage::RemediationPlanned => "remediation_planned",
+            Triage::RiskAccepted => "risk_accepted",
+            Triage::Resolved => "resolved",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Triage::New => "New",
+            Triage::UnderReview => "Under review",
+            Triage::Affected => "Affected",
+            Triage::NotAffected => "Not affected",
+            Triage::RemediationPlanned => "Remediation planned",
+            Triage::RiskAccepted => "Risk accepted",
+            Triage::Resolved => "Resolved",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Triage> {
+        TRIAGE_STATES.iter().copied().find(|t| t.key() == key)
+    }
+
+    /// The states a match may move to from this one.
+    pub fn next(self) -> &'static [Triage] {
+        use Triage::*;
+        match self {
+            New => &[UnderReview, Affected, NotAffected],
+            UnderReview => &[Affected, NotAffected],
+            Affected => &[RemediationPlanned, RiskAccepted, NotAffected],
+            NotAffected => &[UnderReview],
+            RemediationPlanned => &[Resolved, RiskAccepted],
+            RiskAccepted => &[RemediationPlanned, Resolved],
+            Resolved => &[UnderReview],
+        }
+    }
+
+    /// Whether the match still needs someone to act (for counts of open matches).
+    pub fn is_open(self) -> bool {
+        !matches!(self, Triage::NotAffected | Triage::Resolved)
+    }
+}
+
+/// A requested triage step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriageStep {
+    pub to: Triage,
+    pub justification: String,
+    /// The record it links to: a treatment action (remediation planned) or an exception (risk
+    /// accepted), as (kind name, id).
+    pub link: Option<(String, i64)>,
+}
+
+/// Checks a triage step from `from`: allowed next state, a justification for "not affected", a
+/// treatment action for "remediation planned", an exception for "risk accepted". Errors name
+/// the field at fault.
+pub fn check_triage(from: Triage, step: &TriageStep) -> Result<(), (&'static str, String)> {
+    if !from.next().contains(&step.to) {
+        let allowed: Vec<&str> = from.next().iter().map(|t| t.label()).collect();
+        return Err((
+            "status",
+            format!(
+                "a match that is {} can become: {}",
+                from.label().to_lowercase(),
+                allowed.join(", ").to_lowercase()
+            ),
+        ));
+    }
+    let link_kind = step.link.as_ref().map(|(k, _)| k.as_str());
+    match step.to {
+        Triage::NotAffected if step.justification.trim().is_empty() => Err((
+            "justification",
+            "say why the asset is not affected (e.g. the vulnerable service is disabled)".into(),
+        )),
+        Triage::RemediationPlanned if link_kind != Some("treatment") => Err((
+            "link",
+            "link the treatment action that plans the remediation".into(),
+        )),
+        Triage::RiskAccepted if link_kind != Some("exception") => {
+            Err(("link", "link the exception that accepts the risk".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -523,119 +723,5 @@ mod tests {
         ));
         assert!(!family_matches("X", "SCALANCE X204"));
         assert!(!family_matches("UNEM", "UNEMPLOYED"));
-    }
-}
-
-/// Where the triage of one (advisory, asset) match stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Triage {
-    New,
-    UnderReview,
-    Affected,
-    NotAffected,
-    RemediationPlanned,
-    RiskAccepted,
-    Resolved,
-}
-
-pub const TRIAGE_STATES: &[Triage] = &[
-    Triage::New,
-    Triage::UnderReview,
-    Triage::Affected,
-    Triage::NotAffected,
-    Triage::RemediationPlanned,
-    Triage::RiskAccepted,
-    Triage::Resolved,
-];
-
-impl Triage {
-    pub fn key(self) -> &'static str {
-        match self {
-            Triage::New => "new",
-            Triage::UnderReview => "under_review",
-            Triage::Affected => "affected",
-            Triage::NotAffected => "not_affected",
-            Triage::RemediationPlanned => "remediation_planned",
-            Triage::RiskAccepted => "risk_accepted",
-            Triage::Resolved => "resolved",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Triage::New => "New",
-            Triage::UnderReview => "Under review",
-            Triage::Affected => "Affected",
-            Triage::NotAffected => "Not affected",
-            Triage::RemediationPlanned => "Remediation planned",
-            Triage::RiskAccepted => "Risk accepted",
-            Triage::Resolved => "Resolved",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Triage> {
-        TRIAGE_STATES.iter().copied().find(|t| t.key() == key)
-    }
-
-    /// The states a match may move to from this one.
-    pub fn next(self) -> &'static [Triage] {
-        use Triage::*;
-        match self {
-            New => &[UnderReview, Affected, NotAffected],
-            UnderReview => &[Affected, NotAffected],
-            Affected => &[RemediationPlanned, RiskAccepted, NotAffected],
-            NotAffected => &[UnderReview],
-            RemediationPlanned => &[Resolved, RiskAccepted],
-            RiskAccepted => &[RemediationPlanned, Resolved],
-            Resolved => &[UnderReview],
-        }
-    }
-
-    /// Whether the match still needs someone to act (for counts of open matches).
-    pub fn is_open(self) -> bool {
-        !matches!(self, Triage::NotAffected | Triage::Resolved)
-    }
-}
-
-/// A requested triage step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TriageStep {
-    pub to: Triage,
-    pub justification: String,
-    /// The record it links to: a treatment action (remediation planned) or an exception (risk
-    /// accepted), as (kind name, id).
-    pub link: Option<(String, i64)>,
-}
-
-/// Checks a triage step from `from`: allowed next state, a justification for "not affected", a
-/// treatment action for "remediation planned", an exception for "risk accepted". Errors name
-/// the field at fault.
-pub fn check_triage(from: Triage, step: &TriageStep) -> Result<(), (&'static str, String)> {
-    if !from.next().contains(&step.to) {
-        let allowed: Vec<&str> = from.next().iter().map(|t| t.label()).collect();
-        return Err((
-            "status",
-            format!(
-                "a match that is {} can become: {}",
-                from.label().to_lowercase(),
-                allowed.join(", ").to_lowercase()
-            ),
-        ));
-    }
-    let link_kind = step.link.as_ref().map(|(k, _)| k.as_str());
-    match step.to {
-        Triage::NotAffected if step.justification.trim().is_empty() => Err((
-            "justification",
-            "say why the asset is not affected (e.g. the vulnerable service is disabled)".into(),
-        )),
-        Triage::RemediationPlanned if link_kind != Some("treatment") => Err((
-            "link",
-            "link the treatment action that plans the remediation".into(),
-        )),
-        Triage::RiskAccepted if link_kind != Some("exception") => {
-            Err(("link", "link the exception that accepts the risk".into()))
-        }
-        _ => Ok(()),
     }
 }

@@ -10,8 +10,10 @@
 use crate::{Store, StoreError, WriteTx};
 use otkeep_core::access::Scope;
 use otkeep_core::advisory::{
-    Advisory, AssetFacts, Triage, TriageStep, check_triage, match_asset, vendor_key,
+    Advisory, CompiledProduct, Match, ModelFacts, Triage, TriageStep, check_triage, compile,
+    vendor_key,
 };
+use otkeep_core::firmware::FirmwareVersion;
 use otkeep_core::{FieldError, Record};
 use serde_json::json;
 use sqlx::Row;
@@ -38,19 +40,25 @@ pub enum AdvisoryOutcome {
 
 /// An asset as matching sees it.
 #[derive(Debug, Clone)]
-pub struct MatchAsset {
+pub struct GroupAsset {
     pub id: i64,
     pub site: i64,
-    pub vendor: String,
-    pub model: String,
-    pub firmware: String,
+    pub firmware: FirmwareVersion,
 }
 
-/// Assets by vendor key and the alias table, loaded once for a batch of imports.
+/// The assets of one vendor and model: the model is compared with an advisory's products
+/// once, then each asset's firmware with the version range.
+#[derive(Debug, Clone)]
+pub struct ModelGroup {
+    pub facts: ModelFacts,
+    pub assets: Vec<GroupAsset>,
+}
+
+/// Assets grouped by vendor key and model, and the alias table, loaded once for a batch.
 #[derive(Debug, Default)]
 pub struct MatchIndex {
     pub aliases: Vec<(String, String)>,
-    pub by_vendor: HashMap<String, Vec<MatchAsset>>,
+    pub by_vendor: HashMap<String, Vec<ModelGroup>>,
 }
 
 /// A stored advisory as lists show it.
@@ -118,20 +126,35 @@ impl WriteTx<'_> {
         )
         .fetch_all(self.conn())
         .await?;
-        let mut by_vendor: HashMap<String, Vec<MatchAsset>> = HashMap::new();
+        let mut groups: HashMap<(String, String), ModelGroup> = HashMap::new();
+        let mut vendor_keys: HashMap<String, String> = HashMap::new();
         for r in &rows {
             let vendor: String = r.try_get(2)?;
-            let a = MatchAsset {
-                id: r.try_get(0)?,
-                site: r.try_get(1)?,
-                vendor: vendor.clone(),
-                model: r.try_get(3)?,
-                firmware: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
-            };
-            by_vendor
-                .entry(vendor_key(&vendor, &aliases))
-                .or_default()
-                .push(a);
+            let model: String = r.try_get(3)?;
+            let key = vendor_keys
+                .entry(vendor.clone())
+                .or_insert_with(|| vendor_key(&vendor, &aliases))
+                .clone();
+            if key.is_empty() || model.trim().is_empty() {
+                continue;
+            }
+            let firmware = r.try_get::<Option<String>, _>(4)?.unwrap_or_default();
+            groups
+                .entry((key, model.trim().to_lowercase()))
+                .or_insert_with(|| ModelGroup {
+                    facts: ModelFacts::new(&model),
+                    assets: Vec::new(),
+                })
+                .assets
+                .push(GroupAsset {
+                    id: r.try_get(0)?,
+                    site: r.try_get(1)?,
+                    firmware: FirmwareVersion::parse(&firmware),
+                });
+        }
+        let mut by_vendor: HashMap<String, Vec<ModelGroup>> = HashMap::new();
+        for ((vendor, _), g) in groups {
+            by_vendor.entry(vendor).or_default().push(g);
         }
         Ok(MatchIndex { aliases, by_vendor })
     }
@@ -258,13 +281,9 @@ impl WriteTx<'_> {
                 .execute(self.conn())
                 .await?;
         }
-        let candidates: Vec<&MatchAsset> = vendors
-            .iter()
-            .filter_map(|v| index.by_vendor.get(v))
-            .flatten()
-            .collect();
+        let products = compile(advisory, &index.aliases);
         let matches = self
-            .refresh_matches(id, advisory, &candidates, &index.aliases, true)
+            .refresh_matches(id, &products, &index.by_vendor, None)
             .await?;
         let details = json!({
             "tracking_id": advisory.id, "version": advisory.version,
@@ -286,109 +305,163 @@ impl WriteTx<'_> {
         })
     }
 
-    /// Brings the matches of advisory `id` against `assets` up to date: new ones start as
-    /// "new", existing ones keep their triage with the new reason; when `complete` (all
-    /// candidate assets given), untriaged matches that no longer hold are removed.
+    /// Brings the matches of advisory `id` (its affected `products`) against the assets of
+    /// `by_vendor` up to date: new ones start as "new", existing ones keep their triage with
+    /// the new reason, untriaged ones that no longer hold are removed. `only` limits it to one
+    /// asset (the others are left as they are).
     async fn refresh_matches(
         &mut self,
         id: i64,
-        advisory: &Advisory,
-        assets: &[&MatchAsset],
-        aliases: &[(String, String)],
-        complete: bool,
+        products: &[CompiledProduct],
+        by_vendor: &HashMap<String, Vec<ModelGroup>>,
+        only: Option<i64>,
     ) -> Result<usize, StoreError> {
-        let now = crate::now();
-        let actor = self.actor().to_string();
-        let mut kept = Vec::new();
-        for a in assets {
-            let found = match_asset(
-                advisory,
-                AssetFacts {
-                    vendor: &a.vendor,
-                    model: &a.model,
-                    firmware: &a.firmware,
-                },
-                aliases,
-            );
-            let Some(best) = found.first() else {
-                if !complete {
-                    sqlx::query(
-                        "DELETE FROM advisory_match WHERE advisory_id = $1 AND asset_id = $2 AND status = 'new'",
-                    )
-                    .bind(id)
-                    .bind(a.id)
-                    .execute(self.conn())
-                    .await?;
-                }
+        // The best match per asset.
+        let mut best: HashMap<i64, (i64, Match)> = HashMap::new();
+        for p in products {
+            let Some(groups) = by_vendor.get(&p.vendor_key) else {
                 continue;
             };
-            kept.push(a.id);
-            let updated = sqlx::query(
-                "UPDATE advisory_match SET product_id = $1, confidence = $2, reason = $3, site_id = $4 WHERE advisory_id = $5 AND asset_id = $6",
-            )
-            .bind(best.product_id.clone())
-            .bind(best.confidence.key())
-            .bind(best.reason.clone())
-            .bind(a.site)
-            .bind(id)
-            .bind(a.id)
-            .execute(self.conn())
-            .await?;
-            if updated.rows_affected() == 0 {
-                sqlx::query(
-                    "INSERT INTO advisory_match (advisory_id, asset_id, site_id, product_id, confidence, reason, status, version, matched_at, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, 'new', 1, $7, $7, $8)",
-                )
-                .bind(id)
-                .bind(a.id)
-                .bind(a.site)
-                .bind(best.product_id.clone())
-                .bind(best.confidence.key())
-                .bind(best.reason.clone())
-                .bind(now.clone())
-                .bind(actor.clone())
-                .execute(self.conn())
-                .await?;
-            }
-        }
-        if complete {
-            let rows = sqlx::query(
-                "SELECT asset_id FROM advisory_match WHERE advisory_id = $1 AND status = 'new'",
-            )
-            .bind(id)
-            .fetch_all(self.conn())
-            .await?;
-            for r in &rows {
-                let asset: i64 = r.try_get(0)?;
-                if !kept.contains(&asset) {
-                    sqlx::query(
-                        "DELETE FROM advisory_match WHERE advisory_id = $1 AND asset_id = $2",
-                    )
-                    .bind(id)
-                    .bind(asset)
-                    .execute(self.conn())
-                    .await?;
+            for g in groups {
+                let Some(how) = p.model_match(&g.facts) else {
+                    continue;
+                };
+                for a in &g.assets {
+                    let Some(m) = p.check(&how, &a.firmware) else {
+                        continue;
+                    };
+                    let better = best.get(&a.id).is_none_or(|(_, b)| {
+                        (m.confidence, std::cmp::Reverse(&m.product_id))
+                            > (b.confidence, std::cmp::Reverse(&b.product_id))
+                    });
+                    if better {
+                        best.insert(a.id, (a.site, m));
+                    }
                 }
             }
         }
-        Ok(kept.len())
+        let sql = match only {
+            Some(_) => {
+                "SELECT asset_id, product_id, confidence, reason, status FROM advisory_match WHERE advisory_id = $1 AND asset_id = $2"
+            }
+            None => {
+                "SELECT asset_id, product_id, confidence, reason, status FROM advisory_match WHERE advisory_id = $1"
+            }
+        };
+        let mut q = sqlx::query(sql).bind(id);
+        if let Some(asset) = only {
+            q = q.bind(asset);
+        }
+        let mut existing: HashMap<i64, (String, String, String, String)> = HashMap::new();
+        for r in q.fetch_all(self.conn()).await? {
+            existing.insert(
+                r.try_get(0)?,
+                (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
+            );
+        }
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        let mut new_rows: Vec<(i64, i64, &Match)> = Vec::new();
+        for (asset, (site, m)) in &best {
+            match existing.get(asset) {
+                None => new_rows.push((*asset, *site, m)),
+                Some((product, confidence, reason, _))
+                    if product != &m.product_id
+                        || confidence != m.confidence.key()
+                        || reason != &m.reason =>
+                {
+                    sqlx::query(
+                        "UPDATE advisory_match SET product_id = $1, confidence = $2, reason = $3, site_id = $4 WHERE advisory_id = $5 AND asset_id = $6",
+                    )
+                    .bind(m.product_id.clone())
+                    .bind(m.confidence.key())
+                    .bind(m.reason.clone())
+                    .bind(*site)
+                    .bind(id)
+                    .bind(*asset)
+                    .execute(self.conn())
+                    .await?;
+                }
+                Some(_) => {}
+            }
+        }
+        // New matches in multi-row inserts (few statements for large inventories).
+        for chunk in new_rows.chunks(200) {
+            let mut sql = String::from(
+                "INSERT INTO advisory_match (advisory_id, asset_id, site_id, product_id, confidence, reason, status, version, matched_at, updated_at, updated_by) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 6;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, 'new', 1, $1, $1, $2)",
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                ));
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(now.clone())
+                .bind(actor.clone());
+            for (asset, site, m) in chunk {
+                q = q
+                    .bind(id)
+                    .bind(*asset)
+                    .bind(*site)
+                    .bind(m.product_id.clone())
+                    .bind(m.confidence.key())
+                    .bind(m.reason.clone());
+            }
+            q.execute(self.conn()).await?;
+        }
+        let gone: Vec<i64> = existing
+            .iter()
+            .filter(|(asset, (_, _, _, status))| status == "new" && !best.contains_key(asset))
+            .map(|(asset, _)| *asset)
+            .collect();
+        for chunk in gone.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "DELETE FROM advisory_match WHERE advisory_id = $1 AND status = 'new' AND asset_id IN ({})",
+                list.join(", ")
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(best.len())
     }
 
     /// Matches one asset (just created or changed) against the stored advisories of its vendor.
     pub(crate) async fn rematch_asset(&mut self, asset: &Record) -> Result<(), StoreError> {
         let text = |f: &str| asset.get(f).to_text();
-        let (Some(site), vendor, model) = (asset.site_id(), text("vendor"), text("model")) else {
+        let Some(site) = asset.site_id() else {
             return Ok(());
         };
         let aliases = load_aliases(self.conn()).await?;
-        let key = vendor_key(&vendor, &aliases);
-        let facts = MatchAsset {
-            id: asset.id,
-            site,
-            vendor,
-            model,
-            firmware: text("firmware_version"),
-        };
-        let rows = if key.is_empty() {
+        let key = vendor_key(&text("vendor"), &aliases);
+        let model = text("model");
+        let mut by_vendor = HashMap::new();
+        if !key.is_empty() && !model.trim().is_empty() {
+            by_vendor.insert(
+                key.clone(),
+                vec![ModelGroup {
+                    facts: ModelFacts::new(&model),
+                    assets: vec![GroupAsset {
+                        id: asset.id,
+                        site,
+                        firmware: FirmwareVersion::parse(&text("firmware_version")),
+                    }],
+                }],
+            );
+        }
+        let rows = if by_vendor.is_empty() {
             Vec::new()
         } else {
             sqlx::query(
@@ -402,8 +475,8 @@ impl WriteTx<'_> {
         for r in &rows {
             let id: i64 = r.try_get(0)?;
             seen.push(id);
-            let advisory = self.cached_advisory(id, r.try_get(1)?)?;
-            self.refresh_matches(id, &advisory, &[&facts], &aliases, false)
+            let products = self.cached_products(id, r.try_get(1)?, &aliases)?;
+            self.refresh_matches(id, &products, &by_vendor, Some(asset.id))
                 .await?;
         }
         // Untriaged matches with advisories of another vendor (the vendor changed) go.
@@ -426,20 +499,22 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Parses a stored advisory once per transaction (bulk asset imports meet the same few).
-    fn cached_advisory(
+    /// The affected products of a stored advisory, parsed and prepared once per transaction
+    /// (bulk asset imports meet the same few advisories again and again).
+    fn cached_products(
         &mut self,
         id: i64,
         document: String,
-    ) -> Result<std::sync::Arc<Advisory>, StoreError> {
+        aliases: &[(String, String)],
+    ) -> Result<std::sync::Arc<Vec<CompiledProduct>>, StoreError> {
         if let Some(a) = self.advisories.get(&id) {
             return Ok(a.clone());
         }
         let a: Advisory = serde_json::from_str(&document)
             .map_err(|e| StoreError::Corrupt(format!("stored advisory #{id}: {e}")))?;
-        let a = std::sync::Arc::new(a);
-        self.advisories.insert(id, a.clone());
-        Ok(a)
+        let products = std::sync::Arc::new(compile(&a, aliases));
+        self.advisories.insert(id, products.clone());
+        Ok(products)
     }
 
     /// Moves match `id` (at `version`) one triage step on. The link must be a record of the

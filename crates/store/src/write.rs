@@ -23,8 +23,9 @@ pub struct WriteTx<'s> {
     head: String,
     /// Site of referenced records, looked up once per transaction: (kind, id) → site id.
     sites: HashMap<(&'static str, i64), Option<i64>>,
-    /// Stored advisories parsed for matching, once per transaction.
-    pub(crate) advisories: HashMap<i64, std::sync::Arc<otkeep_core::advisory::Advisory>>,
+    /// Affected products of stored advisories prepared for matching, once per transaction.
+    pub(crate) advisories:
+        HashMap<i64, std::sync::Arc<Vec<otkeep_core::advisory::CompiledProduct>>>,
 }
 
 impl<'s> WriteTx<'s> {
