@@ -524,3 +524,43 @@ fn due_and_the_risk_method_from_the_command_line() {
     assert!(text(&o).contains("method.json: line 1"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn csaf_advisories_import_from_a_folder() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-csaf-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "2", "--assets-per-site", "200"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/csaf/2023");
+    let o = otkeep(&dir, &["import", "csaf", corpus.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("380 files: 380 new advisories, 0 updated, 0 ignored, 0 failed;"),
+        "{out}"
+    );
+    // The demo's assets carry real vendors and models: some are affected.
+    let matches: usize = out
+        .split("; ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(matches > 0, "{out}");
+    let o = otkeep(
+        &dir,
+        &[
+            "import",
+            "csaf",
+            corpus.join("icsa-23-005-01.json").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text(&o).contains("1 files: 0 new advisories, 0 updated, 1 ignored"),
+        "{}",
+        text(&o)
+    );
+    let o = otkeep(&dir, &["import", "nonsense", "x.csv"]);
+    assert!(text(&o).contains("or csaf"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

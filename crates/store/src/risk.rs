@@ -2,9 +2,10 @@
 //! assessments, the state of exceptions (from e-signatures, expiry and review interval), who may
 //! approve them, and the risk register.
 //!
-//! An exception's approval is bound to its *inputs*: its own content and the SL-T of the zones
-//! it names. When a zone's SL-T changes, the approval no longer matches and the exception is
-//! back under review ([`ExceptionState::Reopened`]).
+//! An exception's approval is bound to its *inputs*: its own content, the SL-T of the zones it
+//! names and the critical advisories matching the assets it names. When a zone's SL-T changes
+//! or a linked asset gets a new critical advisory, the approval no longer matches and the
+//! exception is back under review ([`ExceptionState::Reopened`]).
 
 use crate::identity::{Signature, content_hash, sha256_hex};
 use crate::{Store, StoreError, WriteTx};
@@ -134,26 +135,19 @@ impl Store {
             .await?;
         let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
         let mut signatures = self.signatures_of("exception", &ids).await?;
-        let zone_ids = records.iter().flat_map(|r| r.get("zones").ids().to_vec());
-        let zones = self.sl_t_of(zone_ids).await?;
+        let inputs = {
+            let mut conn = self.pool().acquire().await?;
+            inputs_in(&mut conn, &records).await?
+        };
         Ok(records
             .into_iter()
             .map(|record| {
-                let hash = exception_inputs_hash(&record, &zones);
+                let hash = exception_inputs_hash(&record, &inputs);
                 let signatures = signatures.remove(&record.id).unwrap_or_default();
                 let state = exception_state(&record, &signatures, &hash, today);
                 Exception { record, state }
             })
             .collect())
-    }
-
-    /// SL-T (as text) of zones by id, in one query.
-    async fn sl_t_of(
-        &self,
-        ids: impl IntoIterator<Item = i64>,
-    ) -> Result<HashMap<i64, String>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        sl_t_in(&mut conn, ids).await
     }
 
     /// The risk register of `scope`: every risk with its assessment's method and its inherent
@@ -254,15 +248,76 @@ async fn sl_t_in(
         .collect()
 }
 
-/// The hash an approval of an exception is bound to: its content and the SL-T of its zones.
-fn exception_inputs_hash(record: &Record, zones: &HashMap<i64, String>) -> String {
+/// What an exception's approval depends on besides its own content.
+struct ExceptionInputs {
+    /// SL-T (as text) of zones by id.
+    zones: HashMap<i64, String>,
+    /// Critical advisories (tracking ids, sorted) matching each asset.
+    critical: HashMap<i64, Vec<String>>,
+}
+
+/// The inputs of `records` (exceptions), in two queries.
+async fn inputs_in(
+    conn: &mut sqlx::AnyConnection,
+    records: &[Record],
+) -> Result<ExceptionInputs, StoreError> {
+    let zones = sl_t_in(
+        conn,
+        records.iter().flat_map(|r| r.get("zones").ids().to_vec()),
+    )
+    .await?;
+    let mut assets: Vec<i64> = records
+        .iter()
+        .flat_map(|r| r.get("assets").ids().to_vec())
+        .collect();
+    assets.sort_unstable();
+    assets.dedup();
+    let mut critical: HashMap<i64, Vec<String>> = HashMap::new();
+    if !assets.is_empty() {
+        let list: Vec<String> = assets.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT m.asset_id, a.tracking_id FROM advisory_match m JOIN advisory a ON a.id = m.advisory_id WHERE a.severity = 'critical' AND m.asset_id IN ({}) ORDER BY a.tracking_id",
+            list.join(", ")
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            critical
+                .entry(r.try_get(0)?)
+                .or_default()
+                .push(r.try_get(1)?);
+        }
+    }
+    Ok(ExceptionInputs { zones, critical })
+}
+
+/// The hash an approval of an exception is bound to: its content, the SL-T of its zones and
+/// the critical advisories matching its assets (named only when there are any, so that
+/// approvals of exceptions without them keep their hash).
+fn exception_inputs_hash(record: &Record, inputs: &ExceptionInputs) -> String {
     let sl_t: Vec<String> = record
         .get("zones")
         .ids()
         .iter()
-        .map(|z| format!("{z}:{}", zones.get(z).map_or("", String::as_str)))
+        .map(|z| format!("{z}:{}", inputs.zones.get(z).map_or("", String::as_str)))
         .collect();
-    sha256_hex(&format!("{}|{}", content_hash(record), sl_t.join(",")))
+    let mut text = format!("{}|{}", content_hash(record), sl_t.join(","));
+    let critical: Vec<String> = record
+        .get("assets")
+        .ids()
+        .iter()
+        .filter_map(|a| {
+            inputs
+                .critical
+                .get(a)
+                .map(|t| format!("{a}:{}", t.join("+")))
+        })
+        .collect();
+    if !critical.is_empty() {
+        text.push_str(&format!("|critical {}", critical.join(",")));
+    }
+    sha256_hex(&text)
 }
 
 /// The hash a signature of `record` binds to, read within the signing transaction: the content
@@ -274,8 +329,8 @@ pub(crate) async fn signed_hash(
     if record.kind.name != EXCEPTION_KIND.name {
         return Ok(content_hash(record));
     }
-    let zones = sl_t_in(conn, record.get("zones").ids().iter().copied()).await?;
-    Ok(exception_inputs_hash(record, &zones))
+    let inputs = inputs_in(conn, std::slice::from_ref(record)).await?;
+    Ok(exception_inputs_hash(record, &inputs))
 }
 
 /// Refuses an approval of an exception by someone whose roles on its site may not accept its
@@ -517,7 +572,7 @@ impl ExceptionState {
             ExceptionState::Expired => "expired".into(),
             ExceptionState::Revoked { by } => format!("revoked by {by}"),
             ExceptionState::Reopened => {
-                "re-opened: its content or the SL-T of its zones changed since approval; approve again".into()
+                "re-opened: its content, the SL-T of its zones or the critical advisories of its assets changed since approval; approve again".into()
             }
         }
     }

@@ -267,4 +267,48 @@ async fn advisories_are_uploaded_matched_and_triaged(store: Arc<Store>) {
     // The audit trail has the triage steps.
     let audit = admin.json("GET", "/api/v1/audit", Value::Null).await.body;
     assert!(audit.contains("advisory_match"), "{audit}");
+
+    // An approved exception is re-opened when its asset gets a new critical advisory.
+    let controller = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/assets",
+                asset(sites[1], "KAL-TRAFFIC", "Econolite", "EOS", "3.2.10"),
+            )
+            .await,
+    );
+    let legacy = created(
+        kal.json(
+            "POST",
+            "/api/v1/exceptions",
+            json!({"site_id": sites[1].0, "name": "Old controller", "assets": [controller],
+                   "justification": "j", "compensating_controls": "c", "residual_risk": "low",
+                   "requested_by": "kal", "expiry_date": "2030-01-01", "review_interval_days": 90}),
+        )
+        .await,
+    );
+    let sign = kal
+        .json(
+            "POST",
+            &format!("/api/v1/exceptions/{legacy}/signatures"),
+            json!({"meaning": "approved", "password": otkeep_store::testing::TEST_PASSWORD, "version": 1}),
+        )
+        .await;
+    assert_eq!(sign.status, StatusCode::CREATED, "{}", sign.body);
+    assert!(
+        kal.get(&format!("/exceptions/{legacy}"))
+            .await
+            .body
+            .contains("approved by kal")
+    );
+    // ICSA-23-026-02: Econolite EOS below 3.2.23, CVSS 9.8.
+    let a = upload(
+        &admin,
+        &[("icsa-23-026-02.json", corpus("icsa-23-026-02.json"))],
+    )
+    .await;
+    assert!(a.body.contains("1 new advisories"), "{}", a.body);
+    let page = kal.get(&format!("/exceptions/{legacy}")).await.body;
+    assert!(page.contains("re-opened"), "{page}");
 }
