@@ -22,6 +22,7 @@ pub mod kinds;
 pub mod model;
 pub mod risk;
 pub mod risk_kinds;
+pub mod sbom;
 pub mod sl;
 pub mod value;
 

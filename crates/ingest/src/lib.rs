@@ -15,8 +15,10 @@ pub mod assessment_sheet;
 pub mod catalog;
 pub mod csaf;
 pub mod csv_import;
+pub mod sbom;
 
 pub use assessment_sheet::{SheetReport, import_assessment_sheet, read_csv_sheet, read_xlsx_sheet};
 pub use catalog::parse_catalog_csv;
 pub use csaf::{CsafError, CsafReport, csaf_files, import_csaf_files, parse_csaf};
 pub use csv_import::{ImportError, ImportReport, RowError, import_csv};
+pub use sbom::{SbomError, parse_sbom};
