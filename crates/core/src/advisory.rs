@@ -463,6 +463,18 @@ impl CompiledProduct {
     }
 }
 
+impl CompiledProduct {
+    /// Whether an SBOM component is this product: the component's name (its last path
+    /// segment) is the product family, and its supplier, when given, is the vendor.
+    pub fn component_match(&self, name: &str, supplier_key: &str) -> bool {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        let w = words(base);
+        (supplier_key.is_empty() || supplier_key == self.vendor_key)
+            && !w.is_empty()
+            && self.families.contains(&w)
+    }
+}
+
 /// Orders matches best first (confidence, then product id).
 pub fn best_first(matches: &mut [Match]) {
     matches.sort_by(|a, b| {

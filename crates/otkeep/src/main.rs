@@ -87,6 +87,12 @@ enum Command {
         /// Code of the site the rows belong to (or give a Site column in the file).
         #[arg(long)]
         site: Option<String>,
+        /// `import sbom`: the asset (id) the SBOM describes.
+        #[arg(long)]
+        asset: Option<i64>,
+        /// `import sbom`: the firmware it describes, as `VENDOR|MODEL|FIRMWARE`.
+        #[arg(long)]
+        model: Option<String>,
         /// Name recorded as the actor in the audit trail.
         #[arg(long, env = "OTKEEP_OPERATOR", default_value = "admin")]
         operator: String,
@@ -287,15 +293,86 @@ struct DemoArgs {
 enum ImportTarget {
     Kind(&'static KindDef),
     Csaf,
+    Sbom,
 }
 
 fn parse_import_target(name: &str) -> Result<ImportTarget, String> {
     if name.eq_ignore_ascii_case("csaf") {
         return Ok(ImportTarget::Csaf);
     }
+    if name.eq_ignore_ascii_case("sbom") {
+        return Ok(ImportTarget::Sbom);
+    }
     parse_kind(name)
         .map(ImportTarget::Kind)
-        .map_err(|e| format!("{e}, or csaf"))
+        .map_err(|e| format!("{e}, or csaf, or sbom"))
+}
+
+/// The value of a write, or `None` after printing its field errors (named by `file`), for
+/// exit code 2; other errors pass on.
+fn reported<T>(result: Result<T, otkeep_store::StoreError>, file: &str) -> Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(otkeep_store::StoreError::Invalid(errors)) => {
+            for e in errors {
+                eprintln!("{file}: {e}");
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn import_sbom(
+    store: &Store,
+    file: &std::path::Path,
+    asset: Option<i64>,
+    model: Option<String>,
+    operator: &str,
+) -> Result<i32> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
+    let attach = match (asset, model) {
+        (Some(id), None) => otkeep_store::Attach::Asset(id),
+        (None, Some(m)) => {
+            let mut parts = m.splitn(3, '|').map(str::trim);
+            otkeep_store::Attach::Model {
+                vendor: parts.next().unwrap_or("").to_string(),
+                model: parts.next().unwrap_or("").to_string(),
+                firmware: parts.next().unwrap_or("").to_string(),
+            }
+        }
+        _ => bail!("say what the SBOM describes: --asset ID or --model 'VENDOR|MODEL|FIRMWARE'"),
+    };
+    let sbom = match otkeep_ingest::parse_sbom(&bytes, &name) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(2);
+        }
+    };
+    let sha = otkeep_store::sha256_bytes(&bytes);
+    let mut tx = store.begin_write(operator, Some("SBOM import")).await?;
+    let Some(id) = reported(tx.store_sbom(&sbom, &name, &sha, &attach).await, &name)? else {
+        return Ok(2);
+    };
+    tx.commit().await?;
+    let advisories = store.sbom_advisories(&sbom).await?;
+    println!(
+        "{name}: SBOM #{id} ({} {} {}), {} components; {} advisories name its components",
+        sbom.format,
+        sbom.encoding,
+        sbom.spec_version,
+        sbom.components.len(),
+        advisories.len()
+    );
+    for a in &advisories {
+        println!(
+            "  {} ({}): {} {}",
+            a.tracking_id, a.severity, a.component, a.component_version
+        );
+    }
+    Ok(0)
 }
 
 async fn import_csaf(store: &Store, path: &std::path::Path, operator: &str) -> Result<i32> {
@@ -383,6 +460,8 @@ async fn run(cli: Cli) -> Result<i32> {
             kind,
             file,
             site,
+            asset,
+            model,
             operator,
         } => {
             let store = cli.db.open().await?;
@@ -391,6 +470,7 @@ async fn run(cli: Cli) -> Result<i32> {
                     import(&store, kind, &file, site.as_deref(), &operator).await
                 }
                 ImportTarget::Csaf => import_csaf(&store, &file, &operator).await,
+                ImportTarget::Sbom => import_sbom(&store, &file, asset, model, &operator).await,
             }
         }
         Command::Export { kind, site, output } => {
@@ -918,15 +998,8 @@ async fn risk(store: &Store, command: RiskCommand) -> Result<i32> {
             let mut tx = store
                 .begin_write(&operator, Some("risk method import"))
                 .await?;
-            let version = match tx.set_risk_method(site, &method).await {
-                Ok(v) => v,
-                Err(otkeep_store::StoreError::Invalid(errors)) => {
-                    for e in errors {
-                        eprintln!("{name}: {e}");
-                    }
-                    return Ok(2);
-                }
-                Err(e) => return Err(e.into()),
+            let Some(version) = reported(tx.set_risk_method(site, &method).await, &name)? else {
+                return Ok(2);
             };
             tx.commit().await?;
             println!("stored risk method '{}' as version {version}", method.name);

@@ -564,3 +564,39 @@ fn csaf_advisories_import_from_a_folder() {
     assert!(text(&o).contains("or csaf"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sboms_import_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-sbom-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sbom");
+    let file = data.join("spdx/spdx-examples-example11-rust-hello-server.spdx.json");
+    let o = otkeep(
+        &dir,
+        &[
+            "import",
+            "sbom",
+            file.to_str().unwrap(),
+            "--model",
+            "Example|Hello server|1.0",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("SBOM #1 (SPDX json SPDX-2.3), 3 components"),
+        "{}",
+        text(&o)
+    );
+    let o = otkeep(&dir, &["import", "sbom", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--asset ID or --model"), "{}", text(&o));
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"spdxVersion\": 2}").unwrap();
+    let o = otkeep(
+        &dir,
+        &["import", "sbom", bad.to_str().unwrap(), "--model", "a|b|c"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("bad.json: spdxVersion"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -100,7 +100,12 @@ fn hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of `s`, as lowercase hex.
 pub fn sha256_hex(s: &str) -> String {
-    hex(&Sha256::digest(s.as_bytes()))
+    sha256_bytes(s.as_bytes())
+}
+
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// A one-time password: 20 characters from an alphabet without look-alikes (100 bits), in

@@ -23,6 +23,7 @@ pub mod identity;
 pub mod migrate;
 pub mod read;
 pub mod risk;
+pub mod sbom;
 pub mod testing;
 pub mod write;
 
@@ -32,10 +33,11 @@ pub use audit::{AuditEvent, VerifyReport};
 pub use demo::DemoLoad;
 pub use identity::{
     Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
-    Signature, TokenScope,
+    Signature, TokenScope, sha256_bytes,
 };
 pub use read::{ListQuery, Page, RefTitles, SortOrder};
 pub use risk::{Exception, ExceptionState, MethodVersion, RegisterRow};
+pub use sbom::{Attach, ComponentAdvisory, SbomRow};
 pub use write::WriteTx;
 
 use otkeep_core::FieldError;

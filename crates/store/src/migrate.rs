@@ -88,6 +88,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 10,
+        name: "software bills of materials",
+        common: include_str!("migrations/0010_sbom.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

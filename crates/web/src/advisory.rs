@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::api::ApiError;
 use crate::auth::Principal;
-use crate::model::{chosen_site, site_options};
+use crate::model::{chosen_site, site_codes, site_options};
 use crate::ui::{Nav, UiError, render};
 use crate::view::SelectOption;
 use askama::Template;
@@ -19,7 +19,7 @@ use otkeep_core::Record;
 use otkeep_core::access::{Capability, Scope};
 use otkeep_core::advisory::{Advisory, TRIAGE_STATES, Triage, TriageStep};
 use otkeep_core::firmware::VersionSpec;
-use otkeep_core::kinds::{ASSET_KIND, SITE_KIND};
+use otkeep_core::kinds::ASSET_KIND;
 use otkeep_core::risk_kinds::{EXCEPTION_KIND, TREATMENT_KIND};
 use otkeep_store::{AdvisoryFilter, AdvisoryRow, ListQuery, MatchRow, StoreError};
 use serde_json::json;
@@ -351,16 +351,6 @@ pub async fn detail(
     let notice = params.triaged.map(|_| "Triage saved.".to_string());
     let page = detail_page(&state, &p, id, None, notice).await?;
     Ok(render(StatusCode::OK, &page))
-}
-
-async fn site_codes(state: &AppState) -> Result<HashMap<i64, String>, StoreError> {
-    Ok(state
-        .store
-        .list_all(&SITE_KIND, &ListQuery::default())
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.get("code").to_text()))
-        .collect())
 }
 
 /// Every field is defaulted so that access is decided before the form is looked at.

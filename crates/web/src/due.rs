@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::api::ApiError;
 use crate::auth::Principal;
 use crate::gap::today;
-use crate::model::{chosen_site, site_options};
+use crate::model::{chosen_site, site_codes, site_options};
 use crate::ui::{Nav, UiError, render};
 use crate::view::SelectOption;
 use askama::Template;
@@ -16,10 +16,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use otkeep_core::access::Scope;
 use otkeep_core::due::{Bucket, Obligation};
-use otkeep_core::kinds::SITE_KIND;
 use otkeep_core::risk_kinds::TREATMENT_KIND;
 use serde_json::json;
-use std::collections::HashMap;
 
 /// One obligation as listed.
 struct DueRow {
@@ -88,17 +86,6 @@ async fn visible(
         all.retain(|o| (o.due - day).get_days() <= days.clamp(0, 3650) as i32);
     }
     Ok((day, all))
-}
-
-async fn site_codes(state: &AppState) -> Result<HashMap<i64, String>, otkeep_store::StoreError> {
-    let sites = state
-        .store
-        .list_all(&SITE_KIND, &otkeep_store::ListQuery::default())
-        .await?;
-    Ok(sites
-        .into_iter()
-        .map(|s| (s.id, s.get("code").to_text()))
-        .collect())
 }
 
 fn href(o: &Obligation) -> String {

@@ -14,6 +14,7 @@
 //! - [`risk`]: the risk register, heat map, risk method, and applying an assessment's SL-T.
 //! - [`due`]: what is due (page and JSON feed), from `otkeep_core::due`.
 //! - [`advisory`]: security advisories (CSAF): list, upload, matches and their triage.
+//! - [`sbom`]: SBOMs (CycloneDX, SPDX): upload, components, advisories naming them, diffs.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
 
@@ -29,6 +30,7 @@ pub mod model;
 pub mod openapi;
 pub mod risk;
 pub mod routes;
+pub mod sbom;
 pub mod sign;
 #[doc(hidden)]
 pub mod testing;

@@ -50,6 +50,19 @@ pub(crate) fn chosen_site(param: Option<&str>, readable: Scope) -> (Option<i64>,
     (chosen, scope)
 }
 
+/// Site codes by id (for labelling rows of several sites).
+pub(crate) async fn site_codes(
+    state: &AppState,
+) -> Result<std::collections::HashMap<i64, String>, otkeep_store::StoreError> {
+    Ok(state
+        .store
+        .list_all(&SITE_KIND, &ListQuery::default())
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.get("code").to_text()))
+        .collect())
+}
+
 /// The sites `p` may read, as options of a site picker with `chosen` selected.
 pub(crate) async fn site_options(
     state: &AppState,

@@ -339,6 +339,17 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "the advisory"}}))}}),
     );
     paths.insert(
+        "/api/v1/sboms".into(),
+        json!({"get": {"summary": "SBOMs of the assets I may see and of models", "tags": ["Advisories"],
+            "responses": with(json!({"200": {"description": "SBOMs, newest first"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/sboms/{id}".into(),
+        json!({"get": {"summary": "One SBOM: its components and the advisories naming them", "tags": ["Advisories"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": with(json!({"200": {"description": "the SBOM"}}))}}),
+    );
+    paths.insert(
         "/api/v1/advisory-matches/{id}/triage".into(),
         json!({"post": {"summary": "Move a match one triage step on", "tags": ["Advisories"],
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],

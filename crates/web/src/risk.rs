@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::auth::Principal;
 use crate::gap::{attachment, today};
-use crate::model::{chosen_site, site_options};
+use crate::model::{chosen_site, site_codes, site_options};
 use crate::ui::{Nav, UiError, render};
 use crate::view::SelectOption;
 use askama::Template;
@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use otkeep_core::access::{Capability, Scope};
-use otkeep_core::kinds::{SITE_KIND, ZONE_KIND};
+use otkeep_core::kinds::ZONE_KIND;
 use otkeep_core::risk::{Rating, RiskMethod};
 use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, RISK_KIND, THREAT_SOURCES};
 use otkeep_core::{Record, Value};
@@ -152,16 +152,6 @@ fn register_lines(
         }),
     }
     lines
-}
-
-async fn site_codes(state: &AppState) -> Result<HashMap<i64, String>, StoreError> {
-    Ok(state
-        .store
-        .list_all(&SITE_KIND, &otkeep_store::ListQuery::default())
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.get("code").to_text()))
-        .collect())
 }
 
 /// The register's scope and the method in force for the chosen site (or the organization).

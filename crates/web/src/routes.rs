@@ -6,7 +6,8 @@
 
 use crate::auth::{self, Gate};
 use crate::{
-    AppState, account, admin, advisory, api, due, evidence, gap, model, openapi, risk, sign, ui,
+    AppState, account, admin, advisory, api, due, evidence, gap, model, openapi, risk, sbom, sign,
+    ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -172,6 +173,16 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Can(Write),
             post(advisory::triage),
         ),
+        // SBOMs.
+        route(M::GET, "/sboms", Can(Read), get(sbom::list)),
+        route(
+            M::POST,
+            "/sboms/upload",
+            Can(Write),
+            post(sbom::upload).layer(axum::extract::DefaultBodyLimit::max(sbom::MAX_SBOM_BYTES)),
+        ),
+        route(M::GET, "/sboms/{id}", Can(Read), get(sbom::detail)),
+        route(M::GET, "/sboms/{id}/diff", Can(Read), get(sbom::compare)),
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/risk", Can(Read), get(risk::register)),
@@ -301,6 +312,8 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Can(Read),
             get(advisory::api_list),
         ),
+        route(M::GET, "/api/v1/sboms", Can(Read), get(sbom::api_list)),
+        route(M::GET, "/api/v1/sboms/{id}", Can(Read), get(sbom::api_read)),
         route(
             M::GET,
             "/api/v1/advisories/{id}",

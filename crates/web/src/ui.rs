@@ -186,6 +186,11 @@ impl Nav {
                 active: active == "advisories",
             });
             overview.push(NavItem {
+                href: "/sboms".into(),
+                label: "SBOMs",
+                active: active == "sboms",
+            });
+            overview.push(NavItem {
                 href: "/due".into(),
                 label: "What is due",
                 active: active == "due",
@@ -811,6 +816,8 @@ struct DetailPage {
     status: Vec<(String, String)>,
     /// The advisories matching an asset: (href, text, triage state).
     advisories: Vec<(String, String, &'static str)>,
+    /// The SBOMs of an asset and of its model: (href, label).
+    sboms: Vec<(String, String)>,
 }
 
 async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
@@ -893,7 +900,9 @@ async fn detail_page(
     let site = record.site_id();
     let status = crate::risk::status_lines(state, &record).await?;
     let advisories = crate::advisory::asset_lines(state, &record).await?;
+    let sboms = crate::sbom::asset_lines(state, &record).await?;
     Ok(DetailPage {
+        sboms,
         advisories,
         status,
         nav: Nav::new(kind.plural, p),

@@ -41,6 +41,8 @@ struct Plant {
     advisory_match: i64,
     /// The asset of site A the advisory matches.
     nms_a: i64,
+    /// An SBOM of a model (readable by all who read assets).
+    sbom: i64,
     evidence: String,
 }
 
@@ -198,7 +200,31 @@ async fn plant(store: Arc<Store>) -> Plant {
         assert_eq!(put.status, StatusCode::OK, "{}", put.body);
         sha
     };
+    let sbom = {
+        let s = otkeep_ingest::parse_sbom(
+            b"SPDXVersion: SPDX-2.3\nDocumentName: fw\nPackageName: busybox\nPackageVersion: 1.36.1\n",
+            "fw.spdx",
+        )
+        .unwrap();
+        let mut tx = admin.state.store.begin_write("root", None).await.unwrap();
+        let id = tx
+            .store_sbom(
+                &s,
+                "fw.spdx",
+                "00",
+                &otkeep_store::Attach::Model {
+                    vendor: "Hitachi Energy".into(),
+                    model: "UNEM".into(),
+                    firmware: "R15B".into(),
+                },
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
     Plant {
+        sbom,
         nms_a: nms,
         advisory,
         advisory_match,
@@ -291,6 +317,12 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/advisories/matches/{id}"
             | "/api/v1/advisory-matches/{id}/triage",
         ) => any(&[Admin, Owner, Engineer]),
+        // SBOMs are read like assets (a vendor reads those of its asset and of models).
+        (
+            "GET",
+            "/sboms" | "/sboms/{id}" | "/sboms/{id}/diff" | "/api/v1/sboms" | "/api/v1/sboms/{id}",
+        ) => signed_in,
+        ("POST", "/sboms/upload") => any(&[Admin, Owner, Engineer]),
         // The organization's method needs write access to every site.
         ("POST", "/risk/method") => any(&[Admin, Owner]),
         ("POST", "/risk-assessments/{id}/apply-sl-t") => any(&[Admin, Owner, Engineer]),
@@ -435,6 +467,7 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                             Some(pl) => ids(pl).to_string(),
                             None if spec.path.starts_with("/admin/") => victim.id.to_string(),
                             None if spec.path.contains("matches/") => p.advisory_match.to_string(),
+                            None if spec.path.contains("sboms/") => p.sbom.to_string(),
                             None if spec.path.contains("advisories/") => p.advisory.to_string(),
                             None => "999999".to_string(),
                         },
