@@ -35,6 +35,9 @@ pub struct Product {
     /// The full product name.
     pub full_name: String,
     pub model_numbers: Vec<String>,
+    /// The package URL of the identification helper, when given.
+    #[serde(default)]
+    pub purl: String,
 }
 
 /// A CVSS score as the advisory gives it.
@@ -366,6 +369,8 @@ pub struct CompiledProduct {
     name: String,
     models: Vec<(String, String)>,
     families: Vec<Vec<String>>,
+    /// The product's purl without version (see `crate::sbom::Component::key`).
+    purl_key: String,
     spec: VersionSpec,
 }
 
@@ -390,6 +395,11 @@ pub fn compile(advisory: &Advisory, aliases: &[(String, String)]) -> Vec<Compile
                 .into_iter()
                 .filter_map(|n| family_words(n))
                 .collect(),
+            purl_key: if p.purl.trim().is_empty() {
+                String::new()
+            } else {
+                crate::sbom::purl_key(&p.purl)
+            },
             spec: if p.version.trim().is_empty() {
                 VersionSpec::All
             } else {
@@ -464,9 +474,13 @@ impl CompiledProduct {
 }
 
 impl CompiledProduct {
-    /// Whether an SBOM component is this product: the component's name (its last path
-    /// segment) is the product family, and its supplier, when given, is the vendor.
-    pub fn component_match(&self, name: &str, supplier_key: &str) -> bool {
+    /// Whether an SBOM component is this product: the same package URL (without version),
+    /// or the component's name (its last path segment) is the product family and its
+    /// supplier, when given, is the vendor.
+    pub fn component_match(&self, name: &str, purl: &str, supplier_key: &str) -> bool {
+        if !self.purl_key.is_empty() && !purl.trim().is_empty() {
+            return crate::sbom::purl_key(purl) == self.purl_key;
+        }
         let base = name.rsplit('/').next().unwrap_or(name);
         let w = words(base);
         (supplier_key.is_empty() || supplier_key == self.vendor_key)
@@ -690,6 +704,55 @@ mod tests {
     }
 
     #[test]
+    fn sbom_components_match_by_purl_or_name() {
+        let product = |purl: &str| Product {
+            id: "P1".into(),
+            vendor: "OpenSSL Project".into(),
+            name: "OpenSSL".into(),
+            version: "<1.1.1l".into(),
+            full_name: String::new(),
+            model_numbers: Vec::new(),
+            purl: purl.into(),
+        };
+        let advisory = |p: Product| Advisory {
+            id: "X".into(),
+            title: String::new(),
+            publisher: String::new(),
+            version: "1".into(),
+            initial_release: String::new(),
+            current_release: String::new(),
+            status: String::new(),
+            revisions: Vec::new(),
+            products: vec![p],
+            vulnerabilities: vec![Vulnerability {
+                cve: "CVE-1".into(),
+                cwe: String::new(),
+                title: String::new(),
+                cvss: Vec::new(),
+                known_affected: vec!["P1".into()],
+                fixed: Vec::new(),
+                known_not_affected: Vec::new(),
+                remediations: Vec::new(),
+                known_exploited: false,
+            }],
+        };
+        let by_purl = compile(&advisory(product("pkg:generic/openssl@1.1.1k")), &[]);
+        assert!(by_purl[0].component_match("libssl", "pkg:generic/openssl@1.1.1j", ""));
+        assert!(!by_purl[0].component_match("openssl", "pkg:npm/openssl@1.0", ""));
+        let by_name = compile(&advisory(product("")), &[]);
+        assert!(by_name[0].component_match("org.openssl/openssl", "", ""));
+        assert!(by_name[0].component_match("OpenSSL", "", "openssl project"));
+        assert!(!by_name[0].component_match("OpenSSL", "", "someone else"));
+        let v = FirmwareVersion::parse("1.1.1k");
+        assert!(by_name[0].check(&ModelMatch::Family, &v).is_some());
+        assert!(
+            by_name[0]
+                .check(&ModelMatch::Family, &FirmwareVersion::parse("1.1.1l"))
+                .is_none()
+        );
+    }
+
+    #[test]
     fn vendors_normalise() {
         let none: &[(String, String)] = &[];
         assert_eq!(
@@ -719,6 +782,7 @@ mod tests {
             version: "<V5.2.6".into(),
             full_name: String::new(),
             model_numbers: Vec::new(),
+            purl: String::new(),
         };
         assert_eq!(model_numbers(&p), ["6GK5204-2BB10-2CA2"]);
         assert!(model_matches(

@@ -19,19 +19,21 @@ pub struct Component {
     pub hashes: Vec<(String, String)>,
 }
 
+/// A package URL without version, qualifiers and subpath, lower case (`pkg:npm/foo`).
+pub fn purl_key(purl: &str) -> String {
+    let p = purl.trim();
+    let rest = p.strip_prefix("pkg:").unwrap_or(p);
+    let no_extras = rest.split(['?', '#']).next().unwrap_or(rest);
+    let base = no_extras.rsplit_once('@').map_or(no_extras, |(b, _)| b);
+    format!("pkg:{}", base.to_lowercase())
+}
+
 impl Component {
     /// What identifies the component across versions: its purl without version, qualifiers
     /// and subpath, else its lower-case name.
     pub fn key(&self) -> String {
-        let p = self.purl.trim();
-        if let Some(rest) = p.strip_prefix("pkg:") {
-            let base = rest
-                .split(['?', '#'])
-                .next()
-                .unwrap_or(rest)
-                .rsplit_once('@')
-                .map_or(rest.split(['?', '#']).next().unwrap_or(rest), |(b, _)| b);
-            return format!("pkg:{}", base.to_lowercase());
+        if self.purl.trim().starts_with("pkg:") {
+            return purl_key(&self.purl);
         }
         self.name.trim().to_lowercase()
     }

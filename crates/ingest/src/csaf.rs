@@ -97,6 +97,8 @@ struct FullProductName {
 struct Helper {
     #[serde(default)]
     model_numbers: Vec<String>,
+    #[serde(default)]
+    purl: String,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +185,10 @@ struct Threat {
     details: String,
 }
 
+fn helper(p: &FullProductName) -> Helper {
+    p.product_identification_helper.clone().unwrap_or_default()
+}
+
 /// Reads one CSAF document. `file` names it in errors.
 pub fn parse_csaf(bytes: &[u8], file: &str) -> Result<Advisory, CsafError> {
     let err = |path: String, message: String| CsafError {
@@ -235,11 +241,8 @@ pub fn parse_csaf(bytes: &[u8], file: &str) -> Result<Advisory, CsafError> {
                     },
                     version: ver.trim().to_string(),
                     full_name: p.name.clone(),
-                    model_numbers: p
-                        .product_identification_helper
-                        .clone()
-                        .unwrap_or_default()
-                        .model_numbers,
+                    model_numbers: helper(p).model_numbers,
+                    purl: helper(p).purl,
                 });
             }
             walk(&b.branches, v, n, ver, out);
@@ -253,11 +256,8 @@ pub fn parse_csaf(bytes: &[u8], file: &str) -> Result<Advisory, CsafError> {
             name: p.name.clone(),
             version: String::new(),
             full_name: p.name.clone(),
-            model_numbers: p
-                .product_identification_helper
-                .clone()
-                .unwrap_or_default()
-                .model_numbers,
+            model_numbers: helper(p).model_numbers,
+            purl: helper(p).purl,
         });
     }
     // A relationship ("component X installed on Y") is a product of its own: the component's
@@ -273,6 +273,7 @@ pub fn parse_csaf(bytes: &[u8], file: &str) -> Result<Advisory, CsafError> {
             version: base.map(|b| b.version.clone()).unwrap_or_default(),
             full_name: r.full_product_name.name.clone(),
             model_numbers: base.map(|b| b.model_numbers.clone()).unwrap_or_default(),
+            purl: base.map(|b| b.purl.clone()).unwrap_or_default(),
         });
     }
 

@@ -240,7 +240,7 @@ impl Store {
                 let version = FirmwareVersion::parse(&c.version);
                 if let Some(m) = products
                     .iter()
-                    .filter(|p| p.component_match(&c.name, &supplier))
+                    .filter(|p| p.component_match(&c.name, &c.purl, &supplier))
                     .find_map(|p| p.check(&ModelMatch::Family, &version))
                 {
                     out.push(ComponentAdvisory {
