@@ -219,6 +219,41 @@ async fn advisories_import_match_and_triage(store: Arc<Store>) {
         "patched"
     );
 
+    // A user alias makes an asset of a distributor's name match; triage is kept elsewhere.
+    let rebadged = create(
+        store,
+        &ASSET_KIND,
+        asset("NMS-2", "Acme Grid Controls", "UNEM", "R15B"),
+    )
+    .await
+    .id;
+    assert!(
+        store
+            .advisory_matches(&all, None, Some(rebadged))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let total = tx
+        .set_vendor_alias("Acme Grid Controls", "Hitachi Energy")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(total >= 5, "{total}");
+    assert_eq!(
+        store
+            .advisory_matches(&all, None, Some(rebadged))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.vendor_aliases().await.unwrap()[0].0,
+        "Acme Grid Controls"
+    );
+
     // Triage: the workflow, justification, links within the site, stale versions.
     let step = |to, j: &str, link: Option<(&str, i64)>| TriageStep {
         to,

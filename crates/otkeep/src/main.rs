@@ -144,6 +144,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Vendor aliases for matching advisories: `alias add ALIAS VENDOR` (then every advisory is
+    /// matched again), `alias list`.
+    Alias {
+        #[command(subcommand)]
+        command: AliasCommand,
+    },
     /// The risk method: show it, export it as JSON, or import a new version.
     Risk {
         #[command(subcommand)]
@@ -191,6 +197,20 @@ enum CatalogCommand {
         operator: String,
     },
     /// Print the catalog as this installation uses it (id, FR, level, scope, title, text?).
+    List,
+}
+
+#[derive(Subcommand)]
+enum AliasCommand {
+    /// Read ALIAS as VENDOR from now on (e.g. a distributor's or former name).
+    Add {
+        alias: String,
+        vendor: String,
+        /// Name recorded as the actor in the audit trail.
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
+    },
+    /// List the aliases added and the built-in ones.
     List,
 }
 
@@ -543,6 +563,37 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Due { site, within, json } => {
             let store = cli.db.open().await?;
             due(&store, site, within, json).await
+        }
+        Command::Alias { command } => {
+            let store = cli.db.open().await?;
+            match command {
+                AliasCommand::Add {
+                    alias,
+                    vendor,
+                    operator,
+                } => {
+                    let mut tx = store.begin_write(&operator, Some("vendor alias")).await?;
+                    let Some(matches) =
+                        reported(tx.set_vendor_alias(&alias, &vendor).await, "alias")?
+                    else {
+                        return Ok(2);
+                    };
+                    tx.commit().await?;
+                    println!(
+                        "'{alias}' is read as '{vendor}'; advisories matched again: {matches} matches"
+                    );
+                    Ok(0)
+                }
+                AliasCommand::List => {
+                    for (a, v, at, by) in store.vendor_aliases().await? {
+                        println!("{a}\t{v}\t{at}\t{by}");
+                    }
+                    for (a, v) in otkeep_core::advisory::VENDOR_ALIASES {
+                        println!("{a}\t{v}\tbuilt in\t-");
+                    }
+                    Ok(0)
+                }
+            }
         }
         Command::Risk { command } => {
             let store = cli.db.open().await?;

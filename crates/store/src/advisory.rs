@@ -598,9 +598,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Adds (or changes) a vendor alias: `alias` is read as `vendor` from now on. Existing
-    /// matches follow at the next import or asset change.
-    pub async fn set_vendor_alias(&mut self, alias: &str, vendor: &str) -> Result<(), StoreError> {
+    /// Adds (or changes) a vendor alias: `alias` is read as `vendor` from now on, and every
+    /// stored advisory is matched again with it. Returns the number of matches after.
+    pub async fn set_vendor_alias(
+        &mut self,
+        alias: &str,
+        vendor: &str,
+    ) -> Result<usize, StoreError> {
         let (a, v) = (alias.trim(), vendor.trim());
         if a.is_empty() || v.is_empty() {
             return Err(StoreError::Invalid(vec![FieldError::new(
@@ -630,7 +634,65 @@ impl WriteTx<'_> {
             None,
         )
         .await?;
-        Ok(())
+        self.rematch_all().await
+    }
+
+    /// Matches every stored advisory again against every asset (after the aliases changed):
+    /// vendor index and matches, triage kept where a match still holds.
+    pub async fn rematch_all(&mut self) -> Result<usize, StoreError> {
+        let index = self.match_index().await?;
+        let rows = sqlx::query("SELECT id, document FROM advisory")
+            .fetch_all(self.conn())
+            .await?;
+        let mut total = 0;
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let advisory: Advisory = serde_json::from_str(&r.try_get::<String, _>(1)?)
+                .map_err(|e| StoreError::Corrupt(format!("stored advisory #{id}: {e}")))?;
+            sqlx::query("DELETE FROM advisory_vendor WHERE advisory_id = $1")
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+            let mut vendors: Vec<String> = advisory
+                .products
+                .iter()
+                .map(|p| vendor_key(&p.vendor, &index.aliases))
+                .filter(|v| !v.is_empty())
+                .collect();
+            vendors.sort();
+            vendors.dedup();
+            for v in vendors {
+                sqlx::query(
+                    "INSERT INTO advisory_vendor (advisory_id, vendor_key) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(v)
+                .execute(self.conn())
+                .await?;
+            }
+            let products = compile(&advisory, &index.aliases);
+            total += self
+                .refresh_matches(id, &products, &index.by_vendor, None)
+                .await?;
+        }
+        self.advisories.clear();
+        Ok(total)
+    }
+}
+
+impl Store {
+    /// The vendor aliases users added: (alias, vendor, added at, added by).
+    pub async fn vendor_aliases(
+        &self,
+    ) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT alias, vendor, created_at, created_by FROM vendor_alias ORDER BY alias",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect()
     }
 }
 

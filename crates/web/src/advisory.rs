@@ -51,6 +51,11 @@ struct ListPage {
     q: String,
     rows: Vec<AdvisoryRow>,
     can_upload: bool,
+    /// Whether the user may add vendor aliases (they change matching on every site).
+    can_alias: bool,
+    /// User aliases (alias, vendor, added by) and the built-in ones.
+    aliases: Vec<(String, String, String)>,
+    builtin: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
 }
 
@@ -118,9 +123,59 @@ async fn list_page(
             q: params.q.clone().unwrap_or_default(),
             rows,
             can_upload: p.access.can_write_somewhere(),
+            can_alias: p.access.may(Capability::Write, None),
+            aliases: state
+                .store
+                .vendor_aliases()
+                .await?
+                .into_iter()
+                .map(|(a, v, _, by)| (a, v, by))
+                .collect(),
+            builtin: otkeep_core::advisory::VENDOR_ALIASES.to_vec(),
             notice,
         },
     ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct AliasForm {
+    #[serde(default)]
+    alias: String,
+    #[serde(default)]
+    vendor: String,
+}
+
+/// Adds a vendor alias and matches every advisory again (needs write access to every site:
+/// it changes matches everywhere).
+pub async fn add_alias(
+    State(state): State<AppState>,
+    p: Principal,
+    Form(form): Form<AliasForm>,
+) -> Result<Response, UiError> {
+    p.require(Capability::Write, None)?;
+    let mut tx = state
+        .store
+        .begin_write(p.name(), Some("vendor alias"))
+        .await?;
+    let notice = match tx.set_vendor_alias(&form.alias, &form.vendor).await {
+        Ok(matches) => {
+            tx.commit().await?;
+            format!(
+                "'{}' is now read as '{}'; advisories matched again: {matches} matches.",
+                form.alias.trim(),
+                form.vendor.trim()
+            )
+        }
+        Err(StoreError::Invalid(e)) => format!(
+            "Not saved: {}",
+            e.iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    list_page(&state, &p, &ListParams::default(), Some(notice)).await
 }
 
 /// Imports uploaded CSAF files (field `files`, one or several), then shows the list with what

@@ -169,6 +169,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/advisories/{id}", Can(Read), get(advisory::detail)),
         route(
             M::POST,
+            "/advisories/aliases",
+            Can(Write),
+            post(advisory::add_alias),
+        ),
+        route(
+            M::POST,
             "/advisories/matches/{id}",
             Can(Write),
             post(advisory::triage),

@@ -323,6 +323,8 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             "/sboms" | "/sboms/{id}" | "/sboms/{id}/diff" | "/api/v1/sboms" | "/api/v1/sboms/{id}",
         ) => signed_in,
         ("POST", "/sboms/upload") => any(&[Admin, Owner, Engineer]),
+        // Aliases change matching on every site.
+        ("POST", "/advisories/aliases") => any(&[Admin, Owner]),
         // The organization's method needs write access to every site.
         ("POST", "/risk/method") => any(&[Admin, Owner]),
         ("POST", "/risk-assessments/{id}/apply-sl-t") => any(&[Admin, Owner, Engineer]),

@@ -268,6 +268,43 @@ async fn advisories_are_uploaded_matched_and_triaged(store: Arc<Store>) {
     let audit = admin.json("GET", "/api/v1/audit", Value::Null).await.body;
     assert!(audit.contains("advisory_match"), "{audit}");
 
+    // Vendor aliases: only who may write everywhere adds them; matching follows at once.
+    let rebadged = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/assets",
+                asset(sites[1], "KAL-NMS-2", "Grid Controls Co", "UNEM", "R15B"),
+            )
+            .await,
+    );
+    let denied = kal
+        .form(
+            "/advisories/aliases",
+            &[("alias", "Grid Controls Co"), ("vendor", "Hitachi Energy")],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let a = admin
+        .form(
+            "/advisories/aliases",
+            &[("alias", "Grid Controls Co"), ("vendor", "Hitachi Energy")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        a.body.contains("is now read as &#39;Hitachi Energy&#39;")
+            || a.body.contains("is now read as 'Hitachi Energy'"),
+        "{}",
+        a.body
+    );
+    assert!(
+        kal.get(&format!("/assets/{rebadged}"))
+            .await
+            .body
+            .contains("ICSA-23-005-01")
+    );
+
     // An approved exception is re-opened when its asset gets a new critical advisory.
     let controller = created(
         admin
