@@ -166,6 +166,19 @@ pub fn obligations(record: &Record, approval: Approval<'_>, today: Date) -> Vec<
                 out.push(make(d, "review the risk assessment", text(record, "owner")));
             }
         }
+        "certificate" => {
+            let owner = text(record, "owner");
+            if let Some(d) = date(record, "valid_to") {
+                out.push(make(
+                    d,
+                    "certificate or key expires: renew it",
+                    owner.clone(),
+                ));
+            }
+            if let Some(d) = date(record, "rotate_by") {
+                out.push(make(d, "rotate the key", owner));
+            }
+        }
         "assessment" => {
             if text(record, "status") == "planned"
                 && let Some(d) = date(record, "target_date")
@@ -189,6 +202,7 @@ pub const KINDS_WITH_DATES: &[&str] = &[
     "treatment",
     "risk_assessment",
     "assessment",
+    "certificate",
 ];
 
 /// Sorts obligations by date, then kind and title, so every view lists them alike.

@@ -527,6 +527,7 @@ pub static KINDS: &[&KindDef] = &[
     &crate::risk_kinds::RISK_KIND,
     &crate::risk_kinds::TREATMENT_KIND,
     &crate::risk_kinds::EXCEPTION_KIND,
+    &crate::config_kinds::CERTIFICATE_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

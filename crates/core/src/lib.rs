@@ -13,6 +13,7 @@
 pub mod access;
 pub mod advisory;
 pub mod catalog;
+pub mod config_kinds;
 pub mod demo;
 pub mod due;
 pub mod firmware;

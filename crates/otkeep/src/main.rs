@@ -314,6 +314,7 @@ enum ImportTarget {
     Kind(&'static KindDef),
     Csaf,
     Sbom,
+    Certificate,
 }
 
 fn parse_import_target(name: &str) -> Result<ImportTarget, String> {
@@ -323,9 +324,12 @@ fn parse_import_target(name: &str) -> Result<ImportTarget, String> {
     if name.eq_ignore_ascii_case("sbom") {
         return Ok(ImportTarget::Sbom);
     }
+    if name.eq_ignore_ascii_case("certificate") {
+        return Ok(ImportTarget::Certificate);
+    }
     parse_kind(name)
         .map(ImportTarget::Kind)
-        .map_err(|e| format!("{e}, or csaf, or sbom"))
+        .map_err(|e| format!("{e}, or csaf, sbom, certificate"))
 }
 
 /// The value of a write, or `None` after printing its field errors (named by `file`), for
@@ -341,6 +345,70 @@ fn reported<T>(result: Result<T, otkeep_store::StoreError>, file: &str) -> Resul
         }
         Err(e) => Err(e.into()),
     }
+}
+
+async fn import_certificate(
+    store: &Store,
+    file: &std::path::Path,
+    site: Option<&str>,
+    operator: &str,
+) -> Result<i32> {
+    let name = file.display().to_string();
+    let Some(code) = site else {
+        bail!("say which site uses the certificate: --site CODE");
+    };
+    let site = site_id(store, code).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
+    let (mut json, cn) = match otkeep_ingest::read_certificate(&bytes, &name) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(2);
+        }
+    };
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert("site_id".into(), site.into());
+        obj.insert(
+            "name".into(),
+            (if cn.is_empty() { name.clone() } else { cn }).into(),
+        );
+        obj.insert("owner".into(), operator.into());
+    }
+    let values = match otkeep_core::value::values_from_json(
+        &otkeep_core::config_kinds::CERTIFICATE_KIND,
+        &json,
+    ) {
+        Ok(v) => v,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{name}: {e}");
+            }
+            return Ok(2);
+        }
+    };
+    let mut tx = store
+        .begin_write(operator, Some("certificate import"))
+        .await?;
+    let Some(record) = reported(
+        tx.create(&otkeep_core::config_kinds::CERTIFICATE_KIND, values)
+            .await,
+        &name,
+    )?
+    else {
+        return Ok(2);
+    };
+    tx.commit().await?;
+    let today = jiff::Zoned::now().date().to_string();
+    println!(
+        "{name}: certificate #{} '{}' valid until {}",
+        record.id,
+        record.title(),
+        record.get("valid_to").to_text()
+    );
+    for w in otkeep_core::config_kinds::weaknesses(&record.values, &today) {
+        println!("  weak: {w}");
+    }
+    Ok(0)
 }
 
 async fn import_sbom(
@@ -491,6 +559,9 @@ async fn run(cli: Cli) -> Result<i32> {
                 }
                 ImportTarget::Csaf => import_csaf(&store, &file, &operator).await,
                 ImportTarget::Sbom => import_sbom(&store, &file, asset, model, &operator).await,
+                ImportTarget::Certificate => {
+                    import_certificate(&store, &file, site.as_deref(), &operator).await
+                }
             }
         }
         Command::Export { kind, site, output } => {

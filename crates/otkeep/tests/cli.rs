@@ -600,3 +600,33 @@ fn sboms_import_from_the_command_line() {
     assert!(text(&o).contains("bad.json: spdxVersion"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn certificates_import_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-cert-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let pem =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/tests/fixtures/old-hmi-rsa1024.pem");
+    let o = otkeep(
+        &dir,
+        &[
+            "import",
+            "certificate",
+            pem.to_str().unwrap(),
+            "--site",
+            "FRA1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("'hmi-7.example.local' valid until 2027-11-28"),
+        "{out}"
+    );
+    assert!(out.contains("weak: RSA key of 1024 bits"), "{out}");
+    let o = otkeep(&dir, &["import", "certificate", pem.to_str().unwrap()]);
+    assert!(text(&o).contains("--site CODE"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

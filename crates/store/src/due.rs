@@ -5,6 +5,7 @@ use crate::assessment::Approval as CountermeasureApproval;
 use crate::risk::ExceptionState;
 use crate::{ListQuery, Store, StoreError};
 use otkeep_core::access::Scope;
+use otkeep_core::config_kinds::CERTIFICATE_KIND;
 use otkeep_core::due::{Approval, Obligation, obligations, sort};
 use otkeep_core::kinds::ASSESSMENT_KIND;
 use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, TREATMENT_KIND};
@@ -51,7 +52,7 @@ impl Store {
             scope: scope.clone(),
             ..ListQuery::default()
         };
-        for kind in [&TREATMENT_KIND, &RISK_ASSESSMENT_KIND] {
+        for kind in [&TREATMENT_KIND, &RISK_ASSESSMENT_KIND, &CERTIFICATE_KIND] {
             for r in self.list_all(kind, &q).await? {
                 out.extend(obligations(&r, Approval::default(), day));
             }

@@ -95,6 +95,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 11,
+        name: "certificates and keys",
+        common: include_str!("migrations/0011_certificate.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

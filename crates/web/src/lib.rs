@@ -14,6 +14,7 @@
 //! - [`risk`]: the risk register, heat map, risk method, and applying an assessment's SL-T.
 //! - [`due`]: what is due (page and JSON feed), from `otkeep_core::due`.
 //! - [`advisory`]: security advisories (CSAF): list, upload, matches and their triage.
+//! - [`certificate`]: importing certificates (PEM, DER) into the inventory of certificates.
 //! - [`sbom`]: SBOMs (CycloneDX, SPDX): upload, components, advisories naming them, diffs.
 //!
 //! Handlers are thin: they parse the request into core types, call the store, and render.
@@ -23,6 +24,7 @@ pub mod admin;
 pub mod advisory;
 pub mod api;
 pub mod auth;
+pub mod certificate;
 pub mod due;
 pub mod evidence;
 pub mod gap;

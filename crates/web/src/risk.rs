@@ -598,6 +598,18 @@ pub(crate) async fn status_lines(
                 ));
             }
         }
+        "certificate" => {
+            let flags = otkeep_core::config_kinds::weaknesses(&record.values, &today());
+            if flags.is_empty() {
+                out.push((
+                    "ok".into(),
+                    "No weakness found in its key, signature or validity.".into(),
+                ));
+            }
+            for f in flags {
+                out.push(("bad".into(), format!("Weak: {f}")));
+            }
+        }
         _ => {}
     }
     Ok(out)

@@ -6,8 +6,8 @@
 
 use crate::auth::{self, Gate};
 use crate::{
-    AppState, account, admin, advisory, api, due, evidence, gap, model, openapi, risk, sbom, sign,
-    ui,
+    AppState, account, admin, advisory, api, certificate, due, evidence, gap, model, openapi, risk,
+    sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -178,6 +178,15 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/advisories/matches/{id}",
             Can(Write),
             post(advisory::triage),
+        ),
+        // Certificates and keys: import from a PEM or DER file.
+        route(
+            M::POST,
+            "/certificates/import",
+            Can(Write),
+            post(certificate::import).layer(axum::extract::DefaultBodyLimit::max(
+                certificate::MAX_CERTIFICATE_BYTES,
+            )),
         ),
         // SBOMs.
         route(M::GET, "/sboms", Can(Read), get(sbom::list)),

@@ -143,6 +143,16 @@ async fn plant(store: Arc<Store>) -> Plant {
         .await,
     );
     risk_a.insert(
+        "certificates",
+        created(
+            &admin,
+            "/api/v1/certificates",
+            json!({"site_id": site_a, "name": "Gateway TLS", "key_kind": "certificate", "owner": "o",
+                   "algorithm": "ec", "key_bits": 256, "valid_to": "2030-01-01"}),
+        )
+        .await,
+    );
+    risk_a.insert(
         "exceptions",
         created(
             &admin,
@@ -323,6 +333,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             "/sboms" | "/sboms/{id}" | "/sboms/{id}/diff" | "/api/v1/sboms" | "/api/v1/sboms/{id}",
         ) => signed_in,
         ("POST", "/sboms/upload") => any(&[Admin, Owner, Engineer]),
+        ("POST", "/certificates/import") => any(&[Admin, Owner, Engineer]),
         // Aliases change matching on every site.
         ("POST", "/advisories/aliases") => any(&[Admin, Owner]),
         // The organization's method needs write access to every site.
