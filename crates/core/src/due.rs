@@ -166,6 +166,40 @@ pub fn obligations(record: &Record, approval: Approval<'_>, today: Date) -> Vec<
                 out.push(make(d, "review the risk assessment", text(record, "owner")));
             }
         }
+        "change" => {
+            let status = text(record, "status");
+            let owner = text(record, "requested_by");
+            let emergency = record.get("emergency").as_bool();
+            if emergency
+                && approval.state != "approved"
+                && matches!(
+                    status.as_str(),
+                    "implemented" | "verified" | "closed" | "rolled_back"
+                )
+                && let Some(d) = date(record, "implemented_on").and_then(|d| {
+                    d.checked_add(
+                        jiff::Span::new().days(crate::config_kinds::EMERGENCY_APPROVAL_DAYS),
+                    )
+                    .ok()
+                })
+            {
+                out.push(make(
+                    d,
+                    "approve the emergency change (retrospectively)",
+                    owner.clone(),
+                ));
+            }
+            if status == "approved"
+                && let Some(d) = date(record, "planned_start")
+            {
+                out.push(make(d, "implement the approved change", owner.clone()));
+            }
+            if status == "implemented"
+                && let Some(d) = date(record, "planned_end")
+            {
+                out.push(make(d, "verify the implemented change", owner));
+            }
+        }
         "certificate" => {
             let owner = text(record, "owner");
             if let Some(d) = date(record, "valid_to") {
@@ -203,6 +237,7 @@ pub const KINDS_WITH_DATES: &[&str] = &[
     "risk_assessment",
     "assessment",
     "certificate",
+    "change",
 ];
 
 /// Sorts obligations by date, then kind and title, so every view lists them alike.

@@ -528,6 +528,7 @@ pub static KINDS: &[&KindDef] = &[
     &crate::risk_kinds::TREATMENT_KIND,
     &crate::risk_kinds::EXCEPTION_KIND,
     &crate::config_kinds::CERTIFICATE_KIND,
+    &crate::config_kinds::CHANGE_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

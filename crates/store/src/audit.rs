@@ -124,7 +124,7 @@ impl AuditEvent {
     }
 }
 
-const EVENT_COLUMNS: &str = "seq, at, actor, action, kind, record_id, before_json, after_json, reason, site_id, prev_hash, hash";
+pub(crate) const EVENT_COLUMNS: &str = "seq, at, actor, action, kind, record_id, before_json, after_json, reason, site_id, prev_hash, hash";
 
 /// Appends an event inside the caller's transaction.
 pub(crate) async fn append(

@@ -5,7 +5,7 @@ use crate::assessment::Approval as CountermeasureApproval;
 use crate::risk::ExceptionState;
 use crate::{ListQuery, Store, StoreError};
 use otkeep_core::access::Scope;
-use otkeep_core::config_kinds::CERTIFICATE_KIND;
+use otkeep_core::config_kinds::{CERTIFICATE_KIND, CHANGE_KIND};
 use otkeep_core::due::{Approval, Obligation, obligations, sort};
 use otkeep_core::kinds::ASSESSMENT_KIND;
 use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, TREATMENT_KIND};
@@ -52,6 +52,21 @@ impl Store {
             scope: scope.clone(),
             ..ListQuery::default()
         };
+        for c in self.list_all(&CHANGE_KIND, &q).await? {
+            let approved = self
+                .change_approvals(&c)
+                .await?
+                .iter()
+                .all(|g| g.signed_by.is_some());
+            out.extend(obligations(
+                &c,
+                Approval {
+                    state: if approved { "approved" } else { "awaiting" },
+                    approved_at: None,
+                },
+                day,
+            ));
+        }
         for kind in [&TREATMENT_KIND, &RISK_ASSESSMENT_KIND, &CERTIFICATE_KIND] {
             for r in self.list_all(kind, &q).await? {
                 out.extend(obligations(&r, Approval::default(), day));

@@ -16,6 +16,7 @@
 pub mod advisory;
 pub mod assessment;
 pub mod audit;
+pub mod change;
 mod columns;
 mod demo;
 mod due;

@@ -102,6 +102,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "change requests",
+        common: include_str!("migrations/0012_change.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -326,6 +326,9 @@ pub(crate) async fn signed_hash(
     conn: &mut sqlx::AnyConnection,
     record: &Record,
 ) -> Result<String, StoreError> {
+    if record.kind.name == "change" {
+        return Ok(crate::change::approval_hash(record));
+    }
     if record.kind.name != EXCEPTION_KIND.name {
         return Ok(content_hash(record));
     }
@@ -404,8 +407,12 @@ async fn method_version_label(
 pub(crate) async fn prepare(
     conn: &mut sqlx::AnyConnection,
     kind: &otkeep_core::KindDef,
+    id: Option<i64>,
     values: &mut Values,
 ) -> Result<(), StoreError> {
+    if kind.name == "change" {
+        return crate::change::check_approved(conn, id, values).await;
+    }
     let site = values.get("site_id").and_then(Value::as_int);
     let method = match kind.name {
         "risk_assessment" => {

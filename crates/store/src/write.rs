@@ -72,7 +72,7 @@ impl<'s> WriteTx<'s> {
         kind: &'static KindDef,
         mut values: Values,
     ) -> Result<Record, StoreError> {
-        crate::risk::prepare(self.conn(), kind, &mut values).await?;
+        crate::risk::prepare(self.conn(), kind, None, &mut values).await?;
         self.check(kind, None, &values).await?;
         let now = crate::now();
         let columns = value_columns(kind);
@@ -128,7 +128,7 @@ impl<'s> WriteTx<'s> {
                 return Err(StoreError::Invalid(errors));
             }
         }
-        crate::risk::prepare(self.conn(), kind, &mut values).await?;
+        crate::risk::prepare(self.conn(), kind, Some(id), &mut values).await?;
         self.check(kind, Some(id), &values).await?;
         // Moving a record to another site would leave records that must share its site (a
         // zone's assets) pointing across sites.

@@ -598,6 +598,47 @@ pub(crate) async fn status_lines(
                 ));
             }
         }
+        "change" => {
+            for g in state.store.change_approvals(record).await? {
+                match g.signed_by {
+                    Some(by) => out.push(("ok".into(), format!("{}: approved by {by}", g.label))),
+                    None => out.push((
+                        "todo".into(),
+                        format!(
+                            "{}: awaiting the signature of a {}",
+                            g.label,
+                            g.roles.join(" or ").replace('_', " ")
+                        ),
+                    )),
+                }
+            }
+            let events = state.store.events_of_change(record.id, &scope).await?;
+            if events.is_empty() {
+                out.push((
+                    "todo".into(),
+                    format!(
+                        "No record was changed under CR-{} yet: give 'CR-{}' as the reason of the edits made for it.",
+                        record.id, record.id
+                    ),
+                ));
+            }
+            for e in events {
+                let what =
+                    otkeep_core::kind(&e.kind).map_or(e.kind.clone(), |k| k.label.to_string());
+                out.push((
+                    "ok".into(),
+                    format!(
+                        "Changed under CR-{}: {} {} #{} by {} on {}",
+                        record.id,
+                        e.action,
+                        what.to_lowercase(),
+                        e.record_id.unwrap_or(0),
+                        e.actor,
+                        e.at.get(..10).unwrap_or("")
+                    ),
+                ));
+            }
+        }
         "certificate" => {
             let flags = otkeep_core::config_kinds::weaknesses(&record.values, &today());
             if flags.is_empty() {

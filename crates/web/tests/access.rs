@@ -143,6 +143,16 @@ async fn plant(store: Arc<Store>) -> Plant {
         .await,
     );
     risk_a.insert(
+        "changes",
+        created(
+            &admin,
+            "/api/v1/changes",
+            json!({"site_id": site_a, "name": "CR firewall", "change_type": "network_rule", "status": "draft",
+                   "description": "d", "requested_by": "o"}),
+        )
+        .await,
+    );
+    risk_a.insert(
         "certificates",
         created(
             &admin,

@@ -1,0 +1,174 @@
+//! Change requests in the store: approval by e-signature of the roles a change needs (bound to
+//! the change's content without its workflow fields, so moving on after approval keeps it),
+//! refusing "approved" until then, and the records edited under a change (audit events whose
+//! reason names it, `CR-<id>`).
+
+use crate::audit::AuditEvent;
+use crate::identity::{content_hash, sha256_hex};
+use crate::{Store, StoreError};
+use otkeep_core::access::{Role, Scope};
+use otkeep_core::config_kinds::{CHANGE_KIND, CHANGE_WORKFLOW_FIELDS, required_approvals};
+use otkeep_core::{FieldError, Record, Values};
+use sqlx::Row;
+
+/// The hash an approval of a change binds to: its content without the workflow fields.
+pub(crate) fn approval_hash(record: &Record) -> String {
+    let mut copy = record.clone();
+    for f in CHANGE_WORKFLOW_FIELDS {
+        copy.values.remove(f);
+    }
+    sha256_hex(&format!("change|{}", content_hash(&copy)))
+}
+
+/// One group of required approvers and who signed for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalGroup {
+    pub label: &'static str,
+    pub roles: &'static [&'static str],
+    /// The signer who approves for this group (a different person for each group).
+    pub signed_by: Option<String>,
+}
+
+/// Who approved a change for each required group, from the signatures meaning "approved" on
+/// its current approval hash by accounts holding a fitting role on its site.
+pub(crate) async fn approvals_in(
+    conn: &mut sqlx::AnyConnection,
+    record: &Record,
+) -> Result<Vec<ApprovalGroup>, StoreError> {
+    let hash = approval_hash(record);
+    let site = record.site_id();
+    let rows = sqlx::query(
+        "SELECT s.account_id, s.signer_name, g.role, g.site_id FROM signature s JOIN role_grant g ON g.account_id = s.account_id WHERE s.kind = $1 AND s.record_id = $2 AND s.meaning = 'approved' AND s.content_hash = $3 ORDER BY s.id",
+    )
+    .bind(CHANGE_KIND.name)
+    .bind(record.id)
+    .bind(hash)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut signers: Vec<(i64, String, Vec<Role>)> = Vec::new();
+    for r in &rows {
+        let account: i64 = r.try_get(0)?;
+        let grant_site: Option<i64> = r.try_get(3)?;
+        if grant_site.is_some() && grant_site != site {
+            continue;
+        }
+        let Some(role) = Role::from_key(&r.try_get::<String, _>(2)?) else {
+            continue;
+        };
+        match signers.iter_mut().find(|s| s.0 == account) {
+            Some(s) => s.2.push(role),
+            None => signers.push((account, r.try_get(1)?, vec![role])),
+        }
+    }
+    // Each group needs its own signer (four eyes when two groups are needed); groups that
+    // fewer roles can satisfy pick first.
+    let mut groups: Vec<ApprovalGroup> = required_approvals(&record.values)
+        .into_iter()
+        .map(|(label, roles)| ApprovalGroup {
+            label,
+            roles,
+            signed_by: None,
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|i| groups[*i].roles.len());
+    let mut used: Vec<i64> = Vec::new();
+    for i in order {
+        if let Some((account, name, _)) = signers.iter().find(|(a, _, roles)| {
+            !used.contains(a) && roles.iter().any(|r| groups[i].roles.contains(&r.key()))
+        }) {
+            used.push(*account);
+            groups[i].signed_by = Some(name.clone());
+        }
+    }
+    Ok(groups)
+}
+
+/// Refuses a change in state "approved" (or past it without being an emergency change) whose
+/// required approvals are not all signed.
+pub(crate) async fn check_approved(
+    conn: &mut sqlx::AnyConnection,
+    id: Option<i64>,
+    values: &Values,
+) -> Result<(), StoreError> {
+    let status = values
+        .get("status")
+        .map(|v| v.to_text())
+        .unwrap_or_default();
+    if status != "approved" {
+        return Ok(());
+    }
+    let record = Record {
+        kind: &CHANGE_KIND,
+        id: id.unwrap_or(0),
+        version: 0,
+        created_at: String::new(),
+        updated_at: String::new(),
+        values: values.clone(),
+    };
+    let groups = approvals_in(conn, &record).await?;
+    let missing: Vec<String> = groups
+        .iter()
+        .filter(|g| g.signed_by.is_none())
+        .map(|g| format!("{} ({})", g.label, g.roles.join(" or ")))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(vec![FieldError::new(
+            "status",
+            format!(
+                "not approved yet: sign it as approved first; missing {}",
+                missing.join(", ")
+            ),
+        )]))
+    }
+}
+
+impl Store {
+    /// Who approved change `record` for each required group.
+    pub async fn change_approvals(
+        &self,
+        record: &Record,
+    ) -> Result<Vec<ApprovalGroup>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        approvals_in(&mut conn, record).await
+    }
+
+    /// Audit events within `scope` whose reason names change `id` (`CR-<id>`), newest first:
+    /// the records changed under it.
+    pub async fn events_of_change(
+        &self,
+        id: i64,
+        scope: &Scope,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let pattern = format!("%cr-{id}%");
+        let filter = crate::read::site_filter(scope, "site_id");
+        let sql = format!(
+            "SELECT {} FROM audit_event WHERE LOWER(reason) LIKE $1{filter} ORDER BY seq DESC LIMIT 500",
+            crate::audit::EVENT_COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pattern)
+            .fetch_all(self.pool())
+            .await?;
+        // `CR-1` must not pick up `CR-12`.
+        let exact = |reason: &str| {
+            let lower = reason.to_lowercase();
+            let key = format!("cr-{id}");
+            lower.match_indices(&key).any(|(at, _)| {
+                !lower[at + key.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+            })
+        };
+        Ok(rows
+            .iter()
+            .map(AuditEvent::from_row)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|e| e.reason.as_deref().is_some_and(exact))
+            .collect())
+    }
+}
