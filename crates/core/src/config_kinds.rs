@@ -393,6 +393,363 @@ pub fn required_approvals(values: &Values) -> Vec<(&'static str, &'static [&'sta
 pub const CHANGE_WORKFLOW_FIELDS: &[&str] =
     &["status", "implemented_on", "test_evidence", "verification"];
 
+pub static BASELINE_KIND: KindDef = KindDef {
+    name: "baseline",
+    plural: "baselines",
+    label: "Configuration baseline",
+    label_plural: "Configuration baselines",
+    group: "Change and configuration",
+    about: "The expected secure configuration of a platform or asset type (e.g. Windows engineering workstation, S7-1500 CPU, managed switch): its configuration items, and how often assets are checked against it.",
+    table: "baseline",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("platform", "Platform", T::Text { max: 200 })
+            .help("What it applies to, e.g. 'Siemens S7-1500 CPU'.")
+            .search()
+            .list(),
+        Field::new("asset_types", "Asset types in scope", T::Text { max: 500 })
+            .help("Asset type keys, comma-separated (e.g. 'plc, safety_controller'): the assets that should conform.")
+            .list(),
+        Field::new("review_interval_days", "Check every (days)", T::Int { min: 1, max: 3650 })
+            .required(),
+        OWNER,
+        Field::new("description", "Description", T::LongText).search(),
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: check_baseline,
+    transition: None,
+};
+
+/// The asset type keys a baseline names (`plc, hmi`).
+pub fn baseline_asset_types(values: &Values) -> Vec<String> {
+    text(values, "asset_types")
+        .split([',', ';', ' '])
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn check_baseline(values: &Values) -> Vec<FieldError> {
+    let unknown: Vec<String> = baseline_asset_types(values)
+        .into_iter()
+        .filter(|t| !crate::kinds::ASSET_TYPES.iter().any(|c| c.key == t))
+        .collect();
+    if unknown.is_empty() {
+        Vec::new()
+    } else {
+        vec![FieldError::new(
+            "asset_types",
+            format!(
+                "not asset types: {} (e.g. plc, hmi, network_switch)",
+                unknown.join(", ")
+            ),
+        )]
+    }
+}
+
+pub static BASELINE_ITEM_KIND: KindDef = KindDef {
+    name: "baseline_item",
+    plural: "baseline-items",
+    label: "Baseline item",
+    label_plural: "Baseline items",
+    group: "Change and configuration",
+    about: "One configuration item of a baseline: the setting, its expected value or rule, why, and the requirements it supports.",
+    table: "baseline_item",
+    fields: &[
+        SITE,
+        Field::new("baseline_id", "Baseline", T::Ref("baseline"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        NAME,
+        Field::new("expected", "Expected value or rule", T::Text { max: 500 })
+            .required()
+            .search()
+            .list(),
+        Field::new("rationale", "Rationale", T::LongText).search(),
+        Field::new(
+            "requirements",
+            "Requirements supported",
+            T::Text { max: 500 },
+        )
+        .help("IEC 62443-3-3 identifiers, e.g. 'SR 7.7, SR 1.1'.")
+        .search()
+        .list(),
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["baseline_id", "name"]],
+    default_sort: "name",
+    check: crate::kinds::check_requirement_list,
+    transition: None,
+};
+
+pub static CONFORMANCE_KIND: KindDef = KindDef {
+    name: "conformance",
+    plural: "conformance-checks",
+    label: "Conformance check",
+    label_plural: "Conformance checks",
+    group: "Change and configuration",
+    about: "An asset checked against a baseline: when, by whom, how many items passed, failed or did not apply, the evidence, and the exception or change that covers each deviation.",
+    table: "conformance",
+    fields: &[
+        SITE,
+        Field::new("asset_id", "Asset", T::Ref("asset"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("baseline_id", "Baseline", T::Ref("baseline"))
+            .required()
+            .filter()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("checked_on", "Checked on", T::Date)
+            .required()
+            .sort()
+            .list(),
+        Field::new("checked_by", "Checked by", T::Text { max: 120 })
+            .required()
+            .list(),
+        Field::new(
+            "passed",
+            "Items passed",
+            T::Int {
+                min: 0,
+                max: 100000,
+            },
+        )
+        .required()
+        .list(),
+        Field::new(
+            "failed",
+            "Items failed",
+            T::Int {
+                min: 0,
+                max: 100000,
+            },
+        )
+        .required()
+        .list(),
+        Field::new(
+            "not_applicable",
+            "Items not applicable",
+            T::Int {
+                min: 0,
+                max: 100000,
+            },
+        ),
+        Field::new("deviations", "Deviations", T::LongText)
+            .help("Which items failed and why.")
+            .search(),
+        Field::new("exceptions", "Covered by exceptions", T::Refs("exception"))
+            .site_rule(SiteRule::SameSite),
+        Field::new("changes", "Corrected by changes", T::Refs("change"))
+            .site_rule(SiteRule::SameSite),
+        Field::new("evidence", "Evidence", T::LongText)
+            .help("Where the evidence is: report file, screenshot, tool output."),
+    ],
+    title_field: "checked_on",
+    site_field: Some("site_id"),
+    unique: &[],
+    default_sort: "checked_on",
+    check: check_conformance,
+    transition: None,
+};
+
+fn check_conformance(values: &Values) -> Vec<FieldError> {
+    let failed = values.get("failed").and_then(|v| v.as_int()).unwrap_or(0);
+    let covered = ["exceptions", "changes"]
+        .iter()
+        .any(|f| values.get(f).is_some_and(|v| !v.ids().is_empty()));
+    if failed > 0 && text(values, "deviations").is_empty() && !covered {
+        vec![FieldError::new(
+            "deviations",
+            "items failed: name the deviations, or link the exception or change that covers them",
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The commissioning checklist (our own wording): each item must be done, with evidence,
+/// before an asset is put into operation.
+pub const COMMISSIONING_ITEMS: &[(&str, &str)] = &[
+    ("services_disabled", "Unused services and ports disabled"),
+    (
+        "default_accounts_changed",
+        "Default accounts changed or disabled",
+    ),
+    ("baseline_applied", "Configuration baseline applied"),
+    ("logging_enabled", "Security logging enabled and collected"),
+    ("time_synced", "Time synchronisation configured"),
+    (
+        "parameters_recorded",
+        "Security-relevant parameters recorded",
+    ),
+    ("backup_planned", "Added to the backup plan"),
+    ("zone_assigned", "Assigned to its zone"),
+];
+
+/// The decommissioning checklist.
+pub const DECOMMISSIONING_ITEMS: &[(&str, &str)] = &[
+    ("data_wiped", "Data wiped (method and evidence recorded)"),
+    ("keys_revoked", "Keys and certificates revoked"),
+    ("accounts_removed", "Accounts removed"),
+    ("backup_decided", "Backup retention decided"),
+    (
+        "removed_from_model",
+        "Removed from zones, conduits and firewall rules",
+    ),
+];
+
+pub const CHECKLIST_STATES: &[Choice] = &[c("open", "Open"), c("completed", "Completed")];
+
+const fn check_field(name: &'static str, label: &'static str) -> Field {
+    Field::new(name, label, T::Bool)
+}
+
+pub static COMMISSIONING_KIND: KindDef = KindDef {
+    name: "commissioning",
+    plural: "commissionings",
+    label: "Commissioning record",
+    label_plural: "Commissioning records",
+    group: "Change and configuration",
+    about: "The hardening checklist of a new asset, completed with evidence; completing it puts the asset into operation.",
+    table: "commissioning",
+    fields: &[
+        SITE,
+        Field::new("asset_id", "Asset", T::Ref("asset"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("status", "Status", T::Choice(CHECKLIST_STATES))
+            .required()
+            .filter()
+            .list(),
+        check_field("services_disabled", "Unused services and ports disabled"),
+        check_field(
+            "default_accounts_changed",
+            "Default accounts changed or disabled",
+        ),
+        check_field("baseline_applied", "Configuration baseline applied"),
+        check_field("logging_enabled", "Security logging enabled and collected"),
+        check_field("time_synced", "Time synchronisation configured"),
+        check_field(
+            "parameters_recorded",
+            "Security-relevant parameters recorded",
+        ),
+        check_field("backup_planned", "Added to the backup plan"),
+        check_field("zone_assigned", "Assigned to its zone"),
+        Field::new("evidence", "Evidence", T::LongText).search(),
+        Field::new("completed_by", "Completed by", T::Text { max: 120 }),
+        Field::new("completed_on", "Completed on", T::Date)
+            .sort()
+            .list(),
+    ],
+    title_field: "completed_on",
+    site_field: Some("site_id"),
+    unique: &[],
+    default_sort: "completed_on",
+    check: check_commissioning,
+    transition: None,
+};
+
+pub static DECOMMISSIONING_KIND: KindDef = KindDef {
+    name: "decommissioning",
+    plural: "decommissionings",
+    label: "Decommissioning record",
+    label_plural: "Decommissioning records",
+    group: "Change and configuration",
+    about: "Taking an asset out of service: data wiped, keys revoked, accounts removed, backups decided, removed from the model; completing it marks the asset decommissioned and keeps its history.",
+    table: "decommissioning",
+    fields: &[
+        SITE,
+        Field::new("asset_id", "Asset", T::Ref("asset"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("status", "Status", T::Choice(CHECKLIST_STATES))
+            .required()
+            .filter()
+            .list(),
+        check_field("data_wiped", "Data wiped"),
+        Field::new("wipe_method", "Wiping method", T::Text { max: 300 })
+            .help("e.g. NIST SP 800-88 purge, physical destruction."),
+        check_field("keys_revoked", "Keys and certificates revoked"),
+        check_field("accounts_removed", "Accounts removed"),
+        check_field("backup_decided", "Backup retention decided"),
+        Field::new("backup_retention", "Backup retention", T::Text { max: 300 }),
+        check_field(
+            "removed_from_model",
+            "Removed from zones, conduits and firewall rules",
+        ),
+        Field::new("evidence", "Evidence", T::LongText).search(),
+        Field::new("completed_by", "Completed by", T::Text { max: 120 }),
+        Field::new("completed_on", "Completed on", T::Date)
+            .sort()
+            .list(),
+    ],
+    title_field: "completed_on",
+    site_field: Some("site_id"),
+    unique: &[],
+    default_sort: "completed_on",
+    check: check_decommissioning,
+    transition: None,
+};
+
+/// A completed checklist has every item ticked, evidence, who and when.
+fn check_checklist(
+    values: &Values,
+    items: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Vec<FieldError> {
+    if text(values, "status") != "completed" {
+        return Vec::new();
+    }
+    let mut errors: Vec<FieldError> = items
+        .iter()
+        .filter(|(f, _)| !flag(values, f))
+        .map(|(f, label)| FieldError::new(f, format!("not done yet: {label}")))
+        .collect();
+    for (f, why) in [
+        ("evidence", "record the evidence"),
+        ("completed_by", "say who completed it"),
+        ("completed_on", "give the date it was completed"),
+    ]
+    .iter()
+    .chain(extra)
+    {
+        if text(values, f).is_empty() {
+            errors.push(FieldError::new(f, *why));
+        }
+    }
+    errors
+}
+
+fn check_commissioning(values: &Values) -> Vec<FieldError> {
+    check_checklist(values, COMMISSIONING_ITEMS, &[])
+}
+
+fn check_decommissioning(values: &Values) -> Vec<FieldError> {
+    check_checklist(
+        values,
+        DECOMMISSIONING_ITEMS,
+        &[("wipe_method", "record how the data was wiped")],
+    )
+}
+
 #[cfg(test)]
 mod change_tests {
     use super::*;

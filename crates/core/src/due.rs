@@ -229,6 +229,24 @@ pub fn obligations(record: &Record, approval: Approval<'_>, today: Date) -> Vec<
     out
 }
 
+/// The next check of an asset against a baseline: `interval_days` after its latest
+/// conformance check (`latest`), for the asset named `asset`.
+pub fn baseline_check(latest: &Record, interval_days: i64, asset: &str) -> Option<Obligation> {
+    let checked = date(latest, "checked_on")?;
+    let due = checked
+        .checked_add(jiff::Span::new().days(interval_days))
+        .ok()?;
+    Some(Obligation {
+        due,
+        what: format!("check {asset} against its baseline again"),
+        kind: latest.kind.name,
+        record_id: latest.id,
+        site_id: latest.site_id(),
+        title: latest.title(),
+        owner: text(latest, "checked_by"),
+    })
+}
+
 /// The kinds [`obligations`] has rules for.
 pub const KINDS_WITH_DATES: &[&str] = &[
     "countermeasure",

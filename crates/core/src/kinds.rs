@@ -529,6 +529,11 @@ pub static KINDS: &[&KindDef] = &[
     &crate::risk_kinds::EXCEPTION_KIND,
     &crate::config_kinds::CERTIFICATE_KIND,
     &crate::config_kinds::CHANGE_KIND,
+    &crate::config_kinds::BASELINE_KIND,
+    &crate::config_kinds::BASELINE_ITEM_KIND,
+    &crate::config_kinds::CONFORMANCE_KIND,
+    &crate::config_kinds::COMMISSIONING_KIND,
+    &crate::config_kinds::DECOMMISSIONING_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

@@ -80,6 +80,7 @@ impl Store {
         for r in self.list_all(&ASSESSMENT_KIND, &planned).await? {
             out.extend(obligations(&r, Approval::default(), day));
         }
+        out.extend(self.baseline_obligations(scope).await?);
         sort(&mut out);
         Ok(out)
     }

@@ -109,6 +109,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 13,
+        name: "configuration baselines, conformance, commissioning, decommissioning",
+        common: include_str!("migrations/0013_configuration.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -110,6 +110,7 @@ impl<'s> WriteTx<'s> {
         if kind.name == "asset" {
             self.rematch_asset(&record).await?;
         }
+        self.checklist_completed(&record, None).await?;
         Ok(record)
     }
 
@@ -202,6 +203,7 @@ impl<'s> WriteTx<'s> {
         {
             self.rematch_asset(&record).await?;
         }
+        self.checklist_completed(&record, Some(&before)).await?;
         Ok(record)
     }
 
@@ -460,6 +462,38 @@ impl<'s> WriteTx<'s> {
         let site: Option<i64> = row.try_get(0)?;
         self.sites.insert((kind.name, id), site);
         Ok(Some(site))
+    }
+
+    /// A commissioning (decommissioning) record that became completed puts its asset into
+    /// operation (marks it decommissioned), as an audited update in the same transaction.
+    async fn checklist_completed(
+        &mut self,
+        record: &Record,
+        before: Option<&Record>,
+    ) -> Result<(), StoreError> {
+        let lifecycle = match record.kind.name {
+            "commissioning" => "operational",
+            "decommissioning" => "decommissioned",
+            _ => return Ok(()),
+        };
+        let completed = |r: &Record| r.get("status").to_text() == "completed";
+        if !completed(record) || before.is_some_and(completed) {
+            return Ok(());
+        }
+        let Some(asset_id) = record.get("asset_id").as_int() else {
+            return Ok(());
+        };
+        let asset_kind = &otkeep_core::kinds::ASSET_KIND;
+        let Some(asset) = get_in(&mut self.tx, asset_kind, asset_id).await? else {
+            return Ok(());
+        };
+        if asset.get("lifecycle").to_text() == lifecycle {
+            return Ok(());
+        }
+        let mut values = asset.values.clone();
+        values.insert("lifecycle", Value::Text(lifecycle.to_string()));
+        Box::pin(self.update(asset_kind, asset.id, asset.version, values)).await?;
+        Ok(())
     }
 
     /// Replaces the child-table rows (channels, reference lists) of `record`.

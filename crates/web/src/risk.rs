@@ -639,6 +639,21 @@ pub(crate) async fn status_lines(
                 ));
             }
         }
+        "baseline" => {
+            let kpi = state.store.baseline_kpi(record, &today()).await?;
+            let badge = if kpi.percent() == 100 { "ok" } else { "todo" };
+            out.push((
+                badge.into(),
+                format!(
+                    "{} of {} assets in scope checked within {} days ({} %); {} never checked",
+                    kpi.current,
+                    kpi.in_scope,
+                    record.get("review_interval_days").to_text(),
+                    kpi.percent(),
+                    kpi.never
+                ),
+            ));
+        }
         "certificate" => {
             let flags = otkeep_core::config_kinds::weaknesses(&record.values, &today());
             if flags.is_empty() {

@@ -142,6 +142,43 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    let baseline = created(
+        &admin,
+        "/api/v1/baselines",
+        json!({"site_id": site_a, "name": "PLC baseline", "asset_types": "plc", "review_interval_days": 365, "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("baselines", baseline);
+    risk_a.insert(
+        "baseline-items",
+        created(
+            &admin,
+            "/api/v1/baseline-items",
+            json!({"site_id": site_a, "baseline_id": baseline, "name": "Web server off", "expected": "disabled"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "conformance-checks",
+        created(
+            &admin,
+            "/api/v1/conformance-checks",
+            json!({"site_id": site_a, "asset_id": asset_a, "baseline_id": baseline, "checked_on": "2026-01-10",
+                   "checked_by": "o", "passed": 5, "failed": 0}),
+        )
+        .await,
+    );
+    for plural in ["commissionings", "decommissionings"] {
+        risk_a.insert(
+            plural,
+            created(
+                &admin,
+                &format!("/api/v1/{plural}"),
+                json!({"site_id": site_a, "asset_id": asset_a, "status": "open"}),
+            )
+            .await,
+        );
+    }
     risk_a.insert(
         "changes",
         created(
