@@ -782,6 +782,7 @@ pub async fn export_csv(
 // ---------------------------------------------------------------- detail and history
 
 struct DetailField {
+    name: &'static str,
     label: &'static str,
     help: &'static str,
     cell: Cell,
@@ -843,6 +844,7 @@ async fn detail_page(
         .iter()
         .filter(|f| f.ty != FieldType::SlVector)
         .map(|f| DetailField {
+            name: f.name,
             label: f.label,
             help: f.help,
             cell: view::cell(f, record.get(f.name), &titles),
@@ -1198,15 +1200,28 @@ pub async fn new_form(
     Ok(render(StatusCode::OK, &page))
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct EditParams {
+    /// A reason to start with, e.g. `CR-12` when the edit is made under a change request.
+    reason: Option<String>,
+}
+
 pub async fn edit_form(
     State(state): State<AppState>,
     p: Principal,
     Path((plural, id)): Path<(String, i64)>,
+    Query(params): Query<EditParams>,
 ) -> Result<Response, UiError> {
     let kind = kind_of(&plural)?;
     let record = load(&state, &p, kind, id).await?;
     p.require(Capability::Write, record.site_id())?;
     let text = view::record_text(&record);
+    let reason: String = params
+        .reason
+        .unwrap_or_default()
+        .chars()
+        .take(500)
+        .collect();
     let page = form_page(
         &state,
         &p,
@@ -1215,7 +1230,7 @@ pub async fn edit_form(
         &text,
         Vec::new(),
         None,
-        String::new(),
+        reason,
     )
     .await?;
     Ok(render(StatusCode::OK, &page))

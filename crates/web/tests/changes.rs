@@ -190,6 +190,14 @@ async fn changes_are_approved_by_the_roles_they_need(store: Arc<Store>) {
         page.contains("approved by po"),
         "moving on keeps the approvals"
     );
+    // The change page links the edit forms of its records with the reason filled in.
+    let link = format!("/assets/{asset}/edit?reason=CR-{id}");
+    assert!(page.contains(&link), "{page}");
+    let form = engineer.get(&link).await.body;
+    assert!(
+        form.contains(&format!("value=\"CR-{id}\"")),
+        "the reason is filled in"
+    );
     // Changing what was approved loses the approvals.
     let mut edited = change.clone();
     edited["description"] = json!("New rule on FW-1 and FW-2");
