@@ -612,6 +612,62 @@ pub const DECOMMISSIONING_ITEMS: &[(&str, &str)] = &[
 
 pub const CHECKLIST_STATES: &[Choice] = &[c("open", "Open"), c("completed", "Completed")];
 
+pub const CHECKLIST_PURPOSES: &[Choice] = &[
+    c("commissioning", "Commissioning"),
+    c("decommissioning", "Decommissioning"),
+];
+
+pub static CHECKLIST_TEMPLATE_KIND: KindDef = KindDef {
+    name: "checklist_template",
+    plural: "checklist-templates",
+    label: "Checklist template",
+    label_plural: "Checklist templates",
+    group: "Change and configuration",
+    about: "Further items a commissioning or decommissioning must complete for some asset types (e.g. 'Disable the PLC web server', 'Set the CPU protection level'), on top of otkeep's standard checklist.",
+    table: "checklist_template",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("purpose", "For", T::Choice(CHECKLIST_PURPOSES))
+            .required()
+            .filter()
+            .list(),
+        Field::new("asset_types", "Asset types", T::Text { max: 500 })
+            .help("Asset type keys, comma-separated (e.g. 'plc, hmi').")
+            .list(),
+        Field::new("items", "Items", T::LongText)
+            .required()
+            .help("One item per line."),
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: check_baseline,
+    transition: None,
+};
+
+/// The items of a template as an open checklist (`[ ] item` per line).
+pub fn template_checklist(template: &Values) -> String {
+    text(template, "items")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("[ ] {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const TEMPLATE: Field = Field::new(
+    "template_id",
+    "Checklist template",
+    T::Ref("checklist_template"),
+)
+.help("Further items for this kind of asset; they are copied into the record when it is saved.")
+.filter()
+.site_rule(SiteRule::SameSite);
+const TEMPLATE_ITEMS: Field = Field::new("template_items", "Template items", T::Checklist);
+
 const fn check_field(name: &'static str, label: &'static str) -> Field {
     Field::new(name, label, T::Bool)
 }
@@ -650,6 +706,8 @@ pub static COMMISSIONING_KIND: KindDef = KindDef {
         ),
         check_field("backup_planned", "Added to the backup plan"),
         check_field("zone_assigned", "Assigned to its zone"),
+        TEMPLATE,
+        TEMPLATE_ITEMS,
         Field::new("evidence", "Evidence", T::LongText).search(),
         Field::new("completed_by", "Completed by", T::Text { max: 120 }),
         Field::new("completed_on", "Completed on", T::Date)
@@ -695,6 +753,8 @@ pub static DECOMMISSIONING_KIND: KindDef = KindDef {
             "removed_from_model",
             "Removed from zones, conduits and firewall rules",
         ),
+        TEMPLATE,
+        TEMPLATE_ITEMS,
         Field::new("evidence", "Evidence", T::LongText).search(),
         Field::new("completed_by", "Completed by", T::Text { max: 120 }),
         Field::new("completed_on", "Completed on", T::Date)
@@ -723,6 +783,15 @@ fn check_checklist(
         .filter(|(f, _)| !flag(values, f))
         .map(|(f, label)| FieldError::new(f, format!("not done yet: {label}")))
         .collect();
+    for (_, item) in crate::value::checklist_items(&text(values, "template_items"))
+        .into_iter()
+        .filter(|(done, _)| !done)
+    {
+        errors.push(FieldError::new(
+            "template_items",
+            format!("not done yet: {item}"),
+        ));
+    }
     for (f, why) in [
         ("evidence", "record the evidence"),
         ("completed_by", "say who completed it"),

@@ -49,6 +49,9 @@ pub enum FieldType {
     /// Consequence ratings per category of the risk method, stored as text
     /// `production=3, safety=4` (see `crate::risk::parse_impacts`).
     Impacts,
+    /// A checklist: one item per line, `[x] item` when done, `[ ] item` when not (see
+    /// `crate::value::checklist_items`).
+    Checklist,
     /// An SL vector FR1–FR7, stored as seven integer columns `<name>_fr1` … `<name>_fr7`.
     SlVector,
     /// Communication channels (protocol, port, transport, direction), stored in the child table

@@ -532,6 +532,7 @@ pub static KINDS: &[&KindDef] = &[
     &crate::config_kinds::BASELINE_KIND,
     &crate::config_kinds::BASELINE_ITEM_KIND,
     &crate::config_kinds::CONFORMANCE_KIND,
+    &crate::config_kinds::CHECKLIST_TEMPLATE_KIND,
     &crate::config_kinds::COMMISSIONING_KIND,
     &crate::config_kinds::DECOMMISSIONING_KIND,
 ];

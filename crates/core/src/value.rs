@@ -375,6 +375,16 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
             Ok(Value::Text(out.join(", ")))
         }
         FieldType::SlVector => SlVector::parse(text).map(Value::Sl),
+        FieldType::Checklist => {
+            let items = checklist_items(text);
+            Ok(Value::Text(
+                items
+                    .iter()
+                    .map(|(done, item)| format!("[{}] {item}", if *done { "x" } else { " " }))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ))
+        }
         FieldType::Impacts => crate::risk::parse_impacts(text).map(|i| {
             if i.is_empty() {
                 Value::Null
@@ -533,6 +543,26 @@ fn check_len(text: &str, max: usize) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// The items of a checklist text: `(done, item)` per non-empty line; a line starting with
+/// `[x]` (or `[X]`) is done, `[ ]` or nothing is not.
+pub fn checklist_items(text: &str) -> Vec<(bool, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let lower = l.to_lowercase();
+            if let Some(rest) = lower.strip_prefix("[x]") {
+                (true, l[l.len() - rest.len()..].trim().to_string())
+            } else if let Some(rest) = l.strip_prefix("[ ]").or_else(|| l.strip_prefix("[]")) {
+                (false, rest.trim().to_string())
+            } else {
+                (false, l.to_string())
+            }
+        })
+        .filter(|(_, item)| !item.is_empty())
+        .collect()
 }
 
 /// A date in ISO form, `2026-11-27` (what date inputs send; a date-time keeps its date part).

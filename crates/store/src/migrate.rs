@@ -116,6 +116,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 14,
+        name: "checklist templates",
+        common: include_str!("migrations/0014_checklist_template.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -248,6 +248,63 @@ async fn sl_t_in(
         .collect()
 }
 
+/// A commissioning or decommissioning record with a template and no template items yet gets
+/// the template's items (open); the template must be for the same purpose.
+async fn fill_template(
+    conn: &mut sqlx::AnyConnection,
+    purpose: &str,
+    values: &mut Values,
+) -> Result<(), StoreError> {
+    use otkeep_core::config_kinds::{CHECKLIST_TEMPLATE_KIND, template_checklist};
+    let Some(id) = values.get("template_id").and_then(Value::as_int) else {
+        return Ok(());
+    };
+    // A missing template is reported by the reference check.
+    let Some(template) = crate::read::get_in(conn, &CHECKLIST_TEMPLATE_KIND, id).await? else {
+        return Ok(());
+    };
+    if template.get("purpose").to_text() != purpose {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "template_id",
+            format!(
+                "'{}' is a template for {}",
+                template.title(),
+                template.get("purpose").to_text()
+            ),
+        )]));
+    }
+    let empty = values
+        .get("template_items")
+        .is_none_or(|v| v.to_text().trim().is_empty());
+    if empty {
+        values.insert(
+            "template_items",
+            Value::Text(template_checklist(&template.values)),
+        );
+        // What the kind check said of the completed record no longer holds: check again.
+        let completed = values
+            .get("status")
+            .is_some_and(|s| s.to_text() == "completed");
+        let errors: Vec<FieldError> = if completed {
+            let items = values
+                .get("template_items")
+                .map(Value::to_text)
+                .unwrap_or_default();
+            otkeep_core::value::checklist_items(&items)
+                .into_iter()
+                .filter(|(done, _)| !done)
+                .map(|(_, item)| FieldError::new("template_items", format!("not done yet: {item}")))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+    }
+    Ok(())
+}
+
 /// What an exception's approval depends on besides its own content.
 struct ExceptionInputs {
     /// SL-T (as text) of zones by id.
@@ -412,6 +469,9 @@ pub(crate) async fn prepare(
 ) -> Result<(), StoreError> {
     if kind.name == "change" {
         return crate::change::check_approved(conn, id, values).await;
+    }
+    if matches!(kind.name, "commissioning" | "decommissioning") {
+        return fill_template(conn, kind.name, values).await;
     }
     let site = values.get("site_id").and_then(Value::as_int);
     let method = match kind.name {

@@ -41,6 +41,9 @@ fn field_schema(f: &Field) -> Value {
         FieldType::SubnetList => {
             json!({"type": "string", "description": "comma-separated IP networks (CIDR)"})
         }
+        FieldType::Checklist => {
+            json!({"type": "string", "description": "one item per line: '[x] done item' or '[ ] open item'"})
+        }
         FieldType::Impacts => {
             json!({"type": "string", "description": "consequence per category, e.g. 'production=3, safety=4'"})
         }

@@ -187,7 +187,7 @@ pub fn cell(field: &Field, value: &Value, titles: &RefTitles) -> Cell {
                 .collect(),
             ..Cell::default()
         },
-        (FieldType::LongText, v) => Cell {
+        (FieldType::LongText | FieldType::Checklist, v) => Cell {
             text: v.to_text(),
             multiline: true,
             ..Cell::default()
@@ -246,6 +246,8 @@ pub struct FormInput {
     /// Consequence ratings: a row per category of the risk method, and its impact steps.
     pub impacts: Vec<ImpactRow>,
     pub impact_steps: Vec<(String, String)>,
+    /// Checklist items and whether each is done.
+    pub items: Vec<(String, bool)>,
 }
 
 /// Builds the inputs of a form from the submitted (or stored) text of each field.
@@ -281,6 +283,7 @@ pub fn form_inputs(
                 channels: Vec::new(),
                 impacts: Vec::new(),
                 impact_steps: Vec::new(),
+                items: Vec::new(),
             };
             match f.ty {
                 FieldType::Text { max } | FieldType::Code { max } => input.max = max,
@@ -336,6 +339,17 @@ pub fn form_inputs(
                 FieldType::Channels => {
                     input.input = "channels";
                     input.channels = channel_rows(&value);
+                }
+                FieldType::Checklist => {
+                    input.items = otkeep_core::value::checklist_items(&value)
+                        .into_iter()
+                        .map(|(done, item)| (item, done))
+                        .collect();
+                    input.input = if input.items.is_empty() {
+                        "textarea"
+                    } else {
+                        "items"
+                    };
                 }
                 FieldType::Impacts => {
                     // Text that does not parse, or rates a category this method does not have,
@@ -421,6 +435,14 @@ pub fn record_text(record: &Record) -> BTreeMap<String, String> {
         .collect()
 }
 
+fn form_field_value(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 /// Turns submitted form pairs into one text per field: the seven SL selects (`sl_t.fr1` …)
 /// become `a,b,c,d,e,f,g`, the channel editor rows (`channels.protocol` … repeated) become
 /// `protocol port/transport direction` lines, the ticked boxes of a reference list become
@@ -478,6 +500,28 @@ pub fn form_text(kind: &KindDef, pairs: &[(String, String)]) -> BTreeMap<String,
                     .collect::<Vec<_>>()
                     .join("\n")
             }
+            FieldType::Checklist => {
+                // Items come back as `<field>.item` (all) and `<field>.done` (ticked indexes).
+                let items = get_all("item");
+                if items.is_empty() {
+                    form_field_value(pairs, f.name)
+                } else {
+                    let done = get_all("done");
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            let mark = if done.contains(&i.to_string()) {
+                                "x"
+                            } else {
+                                " "
+                            };
+                            format!("[{mark}] {item}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+            }
             FieldType::Impacts => {
                 // One select per category (`impacts.safety` …), or the text input's value.
                 let prefix = format!("{}.", f.name);
@@ -513,4 +557,43 @@ pub fn form_text(kind: &KindDef, pairs: &[(String, String)]) -> BTreeMap<String,
         out.insert(f.name.to_string(), text);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otkeep_core::config_kinds::COMMISSIONING_KIND;
+
+    #[test]
+    fn checklist_items_come_back_from_their_checkboxes() {
+        let pairs: Vec<(String, String)> = [
+            ("template_items.item", "Disable the web server"),
+            ("template_items.item", "Set the protection level"),
+            ("template_items.done", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let text = form_text(&COMMISSIONING_KIND, &pairs);
+        assert_eq!(
+            text["template_items"],
+            "[ ] Disable the web server\n[x] Set the protection level"
+        );
+        let inputs = form_inputs(
+            &COMMISSIONING_KIND,
+            &text,
+            &[],
+            &BTreeMap::new(),
+            &otkeep_core::risk::RiskMethod::default_method(),
+        );
+        let items = inputs.iter().find(|i| i.name == "template_items").unwrap();
+        assert_eq!(items.input, "items");
+        assert_eq!(
+            items.items,
+            [
+                ("Disable the web server".to_string(), false),
+                ("Set the protection level".to_string(), true)
+            ]
+        );
+    }
 }

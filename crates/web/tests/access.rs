@@ -168,6 +168,15 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    risk_a.insert(
+        "checklist-templates",
+        created(
+            &admin,
+            "/api/v1/checklist-templates",
+            json!({"site_id": site_a, "name": "PLC", "purpose": "commissioning", "items": "Web server off"}),
+        )
+        .await,
+    );
     for plural in ["commissionings", "decommissionings"] {
         risk_a.insert(
             plural,

@@ -173,15 +173,29 @@ async fn baselines_checklists_and_the_asset_lifecycle(store: Arc<Store>) {
             )
             .await,
     );
+    let template = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/checklist-templates",
+                json!({"site_id": site, "name": "S7 PLC", "purpose": "commissioning", "asset_types": "plc",
+                       "items": "Disable the PLC web server\nSet the CPU protection level"}),
+            )
+            .await,
+    );
     let rec = created(
         admin
             .json(
                 "POST",
                 "/api/v1/commissionings",
-                json!({"site_id": site, "asset_id": plc3, "status": "open"}),
+                json!({"site_id": site, "asset_id": plc3, "status": "open", "template_id": template}),
             )
             .await,
     );
+    // The template's items are copied in, open; the edit form shows them as checkboxes.
+    let form = admin.get(&format!("/commissionings/{rec}/edit")).await.body;
+    assert!(form.contains("name=\"template_items.done\""), "{form}");
+    assert!(form.contains("Set the CPU protection level"));
     let mut c = admin
         .json("GET", &format!("/api/v1/commissionings/{rec}"), Value::Null)
         .await
@@ -198,6 +212,12 @@ async fn baselines_checklists_and_the_asset_lifecycle(store: Arc<Store>) {
         "{}",
         a.body
     );
+    assert!(
+        a.body.contains("not done yet: Disable the PLC web server"),
+        "{}",
+        a.body
+    );
+    c["template_items"] = json!("[x] Disable the PLC web server\n[x] Set the CPU protection level");
     for f in [
         "default_accounts_changed",
         "baseline_applied",
