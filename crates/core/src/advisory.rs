@@ -626,9 +626,9 @@ pub fn check_triage(from: Triage, step: &TriageStep) -> Result<(), (&'static str
             "justification",
             "say why the asset is not affected (e.g. the vulnerable service is disabled)".into(),
         )),
-        Triage::RemediationPlanned if link_kind != Some("treatment") => Err((
+        Triage::RemediationPlanned if !matches!(link_kind, Some("treatment" | "change")) => Err((
             "link",
-            "link the treatment action that plans the remediation".into(),
+            "link the treatment action or change request that plans the remediation".into(),
         )),
         Triage::RiskAccepted if link_kind != Some("exception") => {
             Err(("link", "link the exception that accepts the risk".into()))
@@ -697,6 +697,14 @@ mod tests {
                 &step(Triage::Resolved, "", None)
             )
             .is_ok()
+        );
+        assert!(
+            check_triage(
+                Triage::Affected,
+                &step(Triage::RemediationPlanned, "", Some(("change", 4)))
+            )
+            .is_ok(),
+            "a change request may plan the remediation"
         );
         for t in TRIAGE_STATES {
             assert_eq!(Triage::from_key(t.key()), Some(*t));

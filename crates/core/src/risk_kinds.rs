@@ -197,13 +197,13 @@ pub static TREATMENT_KIND: KindDef = KindDef {
         Field::new("requirements", "Requirements (gaps)", T::Text { max: 500 })
             .help("IEC 62443-3-3 identifiers it implements, e.g. 'SR 1.1 RE 1, SR 5.2'.")
             .search(),
-        Field::new(
-            "addresses",
-            "Vulnerabilities and changes",
-            T::Text { max: 500 },
-        )
-        .help("Advisory, CVE or change identifiers it addresses.")
-        .search(),
+        Field::new("changes", "Change requests", T::Refs("change"))
+            .help("The change requests that carry it out.")
+            .filter()
+            .site_rule(SiteRule::SameSite),
+        Field::new("addresses", "Vulnerabilities", T::Text { max: 500 })
+            .help("Advisory or CVE identifiers it addresses (the advisory's triage links back to it).")
+            .search(),
         OWNER,
         Field::new("due_date", "Due", T::Date)
             .required()

@@ -123,6 +123,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 15,
+        name: "treatment actions name their change requests",
+        common: include_str!("migrations/0015_treatment_changes.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -312,7 +312,11 @@ async fn link_options(state: &AppState, site: i64) -> Result<Vec<(String, String
         ..ListQuery::default()
     };
     let mut out = Vec::new();
-    for kind in [&TREATMENT_KIND, &EXCEPTION_KIND] {
+    for kind in [
+        &TREATMENT_KIND,
+        &otkeep_core::config_kinds::CHANGE_KIND,
+        &EXCEPTION_KIND,
+    ] {
         for r in state.store.list_all(kind, &q).await? {
             out.push((
                 format!("{}:{}", kind.name, r.id),

@@ -359,7 +359,7 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["status", "version"], "properties": {
                 "status": {"type": "string", "enum": ["new", "under_review", "affected", "not_affected", "remediation_planned", "risk_accepted", "resolved"]},
                 "justification": {"type": "string"}, "version": {"type": "integer"},
-                "link": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["treatment", "exception"]}, "id": {"type": "integer"}}}}}}}},
+                "link": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["treatment", "change", "exception"]}, "id": {"type": "integer"}}}}}}}},
             "responses": with(json!({"200": {"description": "the match"}}))}}),
     );
     paths.insert(

@@ -211,6 +211,23 @@ async fn changes_are_approved_by_the_roles_they_need(store: Arc<Store>) {
             .contains("awaiting the signature")
     );
 
+    // A treatment action names the change that carries it out; the change lists it.
+    let action = created(
+        engineer
+            .json(
+                "POST",
+                "/api/v1/treatments",
+                json!({"site_id": site, "name": "Segment the historian", "owner": "eng",
+                       "due_date": "2030-02-01", "status": "in_progress", "changes": [id]}),
+            )
+            .await,
+    );
+    let page = engineer.get(&format!("/changes/{id}")).await.body;
+    assert!(
+        page.contains(&format!("/treatments/{action}")),
+        "related treatment actions: {page}"
+    );
+
     // An emergency change goes in first; its approval is then due within 7 days.
     let e = created(
         engineer
