@@ -247,6 +247,41 @@ pub fn baseline_check(latest: &Record, interval_days: i64, asset: &str) -> Optio
     })
 }
 
+/// The next backup and restore test of a backup plan: `frequency_days` after its last
+/// successful backup (today when there is none) and `restore_test_days` after its last
+/// successful restore test (today when there is none).
+pub fn backup_obligations(
+    plan: &Record,
+    last_backup: Option<Date>,
+    last_restore: Option<Date>,
+    today: Date,
+) -> Vec<Obligation> {
+    let days = |f: &str| plan.get(f).as_int().unwrap_or(1);
+    let after = |d: Option<Date>, n: i64| {
+        d.and_then(|d| d.checked_add(jiff::Span::new().days(n)).ok())
+            .unwrap_or(today)
+    };
+    let make = |due: Date, what: &str| Obligation {
+        due,
+        what: what.to_string(),
+        kind: plan.kind.name,
+        record_id: plan.id,
+        site_id: plan.site_id(),
+        title: plan.title(),
+        owner: text(plan, "owner"),
+    };
+    vec![
+        make(
+            after(last_backup, days("frequency_days")),
+            "take the backup",
+        ),
+        make(
+            after(last_restore, days("restore_test_days")),
+            "test restoring the backup",
+        ),
+    ]
+}
+
 /// The kinds [`obligations`] has rules for.
 pub const KINDS_WITH_DATES: &[&str] = &[
     "countermeasure",

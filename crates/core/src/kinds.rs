@@ -535,6 +535,9 @@ pub static KINDS: &[&KindDef] = &[
     &crate::config_kinds::CHECKLIST_TEMPLATE_KIND,
     &crate::config_kinds::COMMISSIONING_KIND,
     &crate::config_kinds::DECOMMISSIONING_KIND,
+    &crate::ops_kinds::BACKUP_PLAN_KIND,
+    &crate::ops_kinds::BACKUP_RECORD_KIND,
+    &crate::ops_kinds::RESTORE_TEST_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

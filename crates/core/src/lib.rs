@@ -21,6 +21,7 @@ pub mod gap;
 pub mod kind;
 pub mod kinds;
 pub mod model;
+pub mod ops_kinds;
 pub mod risk;
 pub mod risk_kinds;
 pub mod sbom;

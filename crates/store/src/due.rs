@@ -81,6 +81,11 @@ impl Store {
             out.extend(obligations(&r, Approval::default(), day));
         }
         out.extend(self.baseline_obligations(scope).await?);
+        for (plan, backup, restore) in self.backup_status(scope).await? {
+            out.extend(otkeep_core::due::backup_obligations(
+                &plan, backup, restore, day,
+            ));
+        }
         sort(&mut out);
         Ok(out)
     }

@@ -16,6 +16,7 @@
 pub mod advisory;
 pub mod assessment;
 pub mod audit;
+pub mod backup;
 pub mod baseline;
 pub mod change;
 mod columns;
@@ -32,6 +33,7 @@ pub mod write;
 pub use advisory::{AdvisoryFilter, AdvisoryOutcome, AdvisoryRow, MatchIndex, MatchRow};
 pub use assessment::{Approval, CatalogEntry, Countermeasure, Coverage, SHEET_HEADERS, StatusMap};
 pub use audit::{AuditEvent, VerifyReport};
+pub use backup::RestoreKpi;
 pub use baseline::BaselineKpi;
 pub use demo::DemoLoad;
 pub use identity::{

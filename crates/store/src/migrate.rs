@@ -130,6 +130,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 16,
+        name: "backup plans, backups and restore tests",
+        common: include_str!("migrations/0016_backup.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

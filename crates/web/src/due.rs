@@ -151,6 +151,44 @@ pub struct FeedParams {
     within: Option<i64>,
 }
 
+/// `GET /api/v1/kpi/restore-tests`: critical assets (high or critical) with a successful restore
+/// test within their plan's interval, of a site (`?site=CODE`) or all sites one may read.
+pub async fn restore_kpi(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<FeedParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let readable = p.read_scope(&TREATMENT_KIND)?;
+    let codes = site_codes(&state).await?;
+    let site = params
+        .site
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let site = match site {
+        None => None,
+        Some(s) => Some(
+            codes
+                .iter()
+                .find(|(_, c)| c.eq_ignore_ascii_case(s))
+                .map(|(id, _)| id.to_string())
+                .ok_or_else(|| {
+                    ApiError::invalid(vec![otkeep_core::FieldError::new(
+                        "site",
+                        format!("no site with code '{s}'"),
+                    )])
+                })?,
+        ),
+    };
+    let (_, scope) = chosen_site(site.as_deref(), readable);
+    let today = jiff::Zoned::now().date();
+    let kpi = state.store.restore_kpi(&scope, today).await?;
+    Ok(Json(json!({"today": today.to_string(), "restore_tests": {
+        "critical_assets": kpi.critical_assets, "restore_tested": kpi.restore_tested,
+        "without_plan": kpi.without_plan, "percent": kpi.percent,
+    }})))
+}
+
 /// `GET /api/v1/due`: `{"today", "obligations": [{due, bucket, what, kind, record_id, href,
 /// site_id, site, title, owner}]}`, sorted by date.
 pub async fn feed(

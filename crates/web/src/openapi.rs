@@ -363,6 +363,12 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "the match"}}))}}),
     );
     paths.insert(
+        "/api/v1/kpi/restore-tests".into(),
+        json!({"get": {"summary": "Critical assets with a successful restore test within their backup plan's interval", "tags": ["Risk"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "the KPI"}}))}}),
+    );
+    paths.insert(
         "/api/v1/due".into(),
         json!({"get": {"summary": "What is due: every dated obligation of the sites I may read, by date (for notifications)", "tags": ["Risk"],
             "parameters": [

@@ -639,6 +639,22 @@ pub(crate) async fn status_lines(
                 ));
             }
         }
+        "backup_plan" => {
+            let status = state.store.backup_status(&scope).await?;
+            if let Some((_, backup, restore)) = status.iter().find(|(p, _, _)| p.id == record.id) {
+                let shown = |d: &Option<jiff::civil::Date>| {
+                    d.map_or("never".to_string(), |d| d.to_string())
+                };
+                out.push((
+                    if backup.is_some() { "ok" } else { "todo" }.into(),
+                    format!("Last successful backup: {}", shown(backup)),
+                ));
+                out.push((
+                    if restore.is_some() { "ok" } else { "todo" }.into(),
+                    format!("Last successful restore test: {}", shown(restore)),
+                ));
+            }
+        }
         "baseline" => {
             let kpi = state.store.baseline_kpi(record, &today()).await?;
             let badge = if kpi.percent() == 100 { "ok" } else { "todo" };

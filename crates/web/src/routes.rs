@@ -323,6 +323,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/api/v1/due", Can(Read), get(due::feed)),
         route(
             M::GET,
+            "/api/v1/kpi/restore-tests",
+            Can(Read),
+            get(due::restore_kpi),
+        ),
+        route(
+            M::GET,
             "/api/v1/advisories",
             Can(Read),
             get(advisory::api_list),

@@ -168,6 +168,32 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    let plan = created(
+        &admin,
+        "/api/v1/backup-plans",
+        json!({"site_id": site_a, "name": "PLC programs", "assets": [asset_a], "contents": "controller_program",
+               "frequency_days": 7, "restore_test_days": 365, "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("backup-plans", plan);
+    risk_a.insert(
+        "backups",
+        created(
+            &admin,
+            "/api/v1/backups",
+            json!({"site_id": site_a, "plan_id": plan, "taken_on": "2026-11-01", "result": "success"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "restore-tests",
+        created(
+            &admin,
+            "/api/v1/restore-tests",
+            json!({"site_id": site_a, "plan_id": plan, "tested_on": "2026-11-02", "result": "success", "tested_by": "o"}),
+        )
+        .await,
+    );
     risk_a.insert(
         "checklist-templates",
         created(
@@ -371,7 +397,8 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/risk/register.xlsx"
             | "/risk/heatmap.svg"
             | "/risk/method"
-            | "/risk/method.json",
+            | "/risk/method.json"
+            | "/api/v1/kpi/restore-tests",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         (
             "GET",
