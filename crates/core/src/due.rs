@@ -256,30 +256,46 @@ pub fn backup_obligations(
     last_restore: Option<Date>,
     today: Date,
 ) -> Vec<Obligation> {
-    let days = |f: &str| plan.get(f).as_int().unwrap_or(1);
-    let after = |d: Option<Date>, n: i64| {
-        d.and_then(|d| d.checked_add(jiff::Span::new().days(n)).ok())
-            .unwrap_or(today)
-    };
-    let make = |due: Date, what: &str| Obligation {
-        due,
-        what: what.to_string(),
-        kind: plan.kind.name,
-        record_id: plan.id,
-        site_id: plan.site_id(),
-        title: plan.title(),
-        owner: text(plan, "owner"),
-    };
     vec![
-        make(
-            after(last_backup, days("frequency_days")),
+        periodic(
+            plan,
+            last_backup,
+            "frequency_days",
             "take the backup",
+            today,
         ),
-        make(
-            after(last_restore, days("restore_test_days")),
+        periodic(
+            plan,
+            last_restore,
+            "restore_test_days",
             "test restoring the backup",
+            today,
         ),
     ]
+}
+
+/// A periodic task of `record`: `interval_field` days after it was last done (`last`), or
+/// today when it never was.
+pub fn periodic(
+    record: &Record,
+    last: Option<Date>,
+    interval_field: &str,
+    what: &str,
+    today: Date,
+) -> Obligation {
+    let days = record.get(interval_field).as_int().unwrap_or(1);
+    let due = last
+        .and_then(|d| d.checked_add(jiff::Span::new().days(days)).ok())
+        .unwrap_or(today);
+    Obligation {
+        due,
+        what: what.to_string(),
+        kind: record.kind.name,
+        record_id: record.id,
+        site_id: record.site_id(),
+        title: record.title(),
+        owner: text(record, "owner"),
+    }
 }
 
 /// The kinds [`obligations`] has rules for.

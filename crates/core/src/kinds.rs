@@ -538,6 +538,8 @@ pub static KINDS: &[&KindDef] = &[
     &crate::ops_kinds::BACKUP_PLAN_KIND,
     &crate::ops_kinds::BACKUP_RECORD_KIND,
     &crate::ops_kinds::RESTORE_TEST_KIND,
+    &crate::ops_kinds::LOG_SOURCE_KIND,
+    &crate::ops_kinds::LOG_REVIEW_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

@@ -157,3 +157,103 @@ pub static RESTORE_TEST_KIND: KindDef = KindDef {
     check: no_check,
     transition: None,
 };
+
+pub static LOG_SOURCE_KIND: KindDef = KindDef {
+    name: "log_source",
+    plural: "log-sources",
+    label: "Log source",
+    label_plural: "Log sources",
+    group: "Operations",
+    about: "Which logs are collected from which zones and systems, where they go, and how often they are reviewed.",
+    table: "log_source",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("zones", "Zones", T::Refs("zone"))
+            .filter()
+            .site_rule(SiteRule::SameSite),
+        Field::new("assets", "Systems", T::Refs("asset"))
+            .filter()
+            .site_rule(SiteRule::SameSite),
+        Field::new("collected", "What is collected", T::LongText)
+            .required()
+            .help("e.g. firewall denies, Windows security events, PLC mode changes.")
+            .search(),
+        Field::new("destination", "Collected to", T::Text { max: 200 })
+            .help("e.g. the site SIEM, a syslog server.")
+            .list(),
+        Field::new(
+            "review_days",
+            "Review every (days)",
+            T::Int { min: 1, max: 3650 },
+        )
+        .required()
+        .list(),
+        OWNER,
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name"]],
+    default_sort: "name",
+    check: no_check,
+    transition: None,
+};
+
+pub static LOG_REVIEW_KIND: KindDef = KindDef {
+    name: "log_review",
+    plural: "log-reviews",
+    label: "Log review",
+    label_plural: "Log reviews",
+    group: "Operations",
+    about: "A review of a log source: the period covered, who reviewed, anomalies found and whether they were escalated to an incident.",
+    table: "log_review",
+    fields: &[
+        SITE,
+        Field::new("source_id", "Log source", T::Ref("log_source"))
+            .required()
+            .filter()
+            .sort()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("reviewed_on", "Reviewed on", T::Date)
+            .required()
+            .sort()
+            .list(),
+        Field::new("reviewer", "Reviewer", T::Text { max: 120 })
+            .required()
+            .list(),
+        Field::new("period_from", "Period from", T::Date).required(),
+        Field::new("period_to", "Period to", T::Date).required(),
+        Field::new("anomalies", "Anomalies found", T::LongText).search(),
+        Field::new("escalated", "Escalated to an incident", T::Bool)
+            .filter()
+            .list(),
+        Field::new("incident_ref", "Incident reference", T::Text { max: 120 }).search(),
+    ],
+    title_field: "reviewed_on",
+    site_field: Some("site_id"),
+    unique: &[],
+    default_sort: "reviewed_on",
+    check: check_log_review,
+    transition: None,
+};
+
+fn check_log_review(values: &crate::value::Values) -> Vec<crate::value::FieldError> {
+    let text = |f: &str| values.get(f).map(|v| v.to_text()).unwrap_or_default();
+    let mut errors = Vec::new();
+    if !text("period_from").is_empty() && text("period_to") < text("period_from") {
+        errors.push(crate::value::FieldError::new(
+            "period_to",
+            "ends before it begins",
+        ));
+    }
+    if values.get("escalated").is_some_and(|v| v.as_bool())
+        && text("incident_ref").trim().is_empty()
+    {
+        errors.push(crate::value::FieldError::new(
+            "incident_ref",
+            "escalated: name the incident",
+        ));
+    }
+    errors
+}

@@ -23,23 +23,28 @@ pub struct RestoreKpi {
 }
 
 impl Store {
-    /// The latest successful date of `field` per plan among records of `kind`.
-    async fn last_success(
+    /// The latest date of `field` per parent (`parent` reference) among records of `kind`,
+    /// only of successful ones when `successful`.
+    pub(crate) async fn latest_dates(
         &self,
         kind: &'static KindDef,
+        parent: &str,
         field: &str,
+        successful: bool,
         scope: &Scope,
     ) -> Result<HashMap<i64, Date>, StoreError> {
         let mut q = ListQuery {
             scope: scope.clone(),
             ..ListQuery::default()
         };
-        q.filters
-            .insert("result", otkeep_core::Value::Text("success".into()));
+        if successful {
+            q.filters
+                .insert("result", otkeep_core::Value::Text("success".into()));
+        }
         let mut out: HashMap<i64, Date> = HashMap::new();
         for r in self.list_all(kind, &q).await? {
             let (Some(plan), Ok(d)) = (
-                r.get("plan_id").as_int(),
+                r.get(parent).as_int(),
                 otkeep_core::value::parse_date(&r.get(field).to_text()),
             ) else {
                 continue;
@@ -62,10 +67,10 @@ impl Store {
             ..ListQuery::default()
         };
         let backups = self
-            .last_success(&BACKUP_RECORD_KIND, "taken_on", scope)
+            .latest_dates(&BACKUP_RECORD_KIND, "plan_id", "taken_on", true, scope)
             .await?;
         let restores = self
-            .last_success(&RESTORE_TEST_KIND, "tested_on", scope)
+            .latest_dates(&RESTORE_TEST_KIND, "plan_id", "tested_on", true, scope)
             .await?;
         Ok(self
             .list_all(&BACKUP_PLAN_KIND, &q)

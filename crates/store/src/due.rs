@@ -8,6 +8,7 @@ use otkeep_core::access::Scope;
 use otkeep_core::config_kinds::{CERTIFICATE_KIND, CHANGE_KIND};
 use otkeep_core::due::{Approval, Obligation, obligations, sort};
 use otkeep_core::kinds::ASSESSMENT_KIND;
+use otkeep_core::ops_kinds::{LOG_REVIEW_KIND, LOG_SOURCE_KIND};
 use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, TREATMENT_KIND};
 
 impl Store {
@@ -84,6 +85,19 @@ impl Store {
         for (plan, backup, restore) in self.backup_status(scope).await? {
             out.extend(otkeep_core::due::backup_obligations(
                 &plan, backup, restore, day,
+            ));
+        }
+        let reviewed = self
+            .latest_dates(&LOG_REVIEW_KIND, "source_id", "reviewed_on", false, scope)
+            .await?;
+        for source in self.list_all(&LOG_SOURCE_KIND, &q).await? {
+            let last = reviewed.get(&source.id).copied();
+            out.push(otkeep_core::due::periodic(
+                &source,
+                last,
+                "review_days",
+                "review the logs",
+                day,
             ));
         }
         sort(&mut out);

@@ -137,6 +137,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 17,
+        name: "log sources and log reviews",
+        common: include_str!("migrations/0017_logs.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

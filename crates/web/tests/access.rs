@@ -176,6 +176,23 @@ async fn plant(store: Arc<Store>) -> Plant {
     )
     .await;
     risk_a.insert("backup-plans", plan);
+    let source = created(
+        &admin,
+        "/api/v1/log-sources",
+        json!({"site_id": site_a, "name": "FW denies", "collected": "denies", "review_days": 30, "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("log-sources", source);
+    risk_a.insert(
+        "log-reviews",
+        created(
+            &admin,
+            "/api/v1/log-reviews",
+            json!({"site_id": site_a, "source_id": source, "reviewed_on": "2026-11-01", "reviewer": "o",
+                   "period_from": "2026-10-01", "period_to": "2026-10-31"}),
+        )
+        .await,
+    );
     risk_a.insert(
         "backups",
         created(

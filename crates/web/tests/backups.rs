@@ -195,6 +195,50 @@ async fn backups_and_restore_tests_feed_due_and_the_kpi(store: Arc<Store>) {
         ),
         (Some(3), Some(1), Some(1), Some(33))
     );
+    // Log reviews: the next one is due from the last; escalations name their incident.
+    let source = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/log-sources",
+                json!({"site_id": site, "name": "DMZ firewall denies", "zones": [zone],
+                       "collected": "deny events", "destination": "site SIEM", "review_days": 30, "owner": "OT lead"}),
+            )
+            .await,
+    );
+    let review = |escalated: bool, incident: &str| {
+        json!({"site_id": site, "source_id": source, "reviewed_on": ago(40), "reviewer": "lead",
+               "period_from": ago(70), "period_to": ago(40), "anomalies": "port scan from the IT net",
+               "escalated": escalated, "incident_ref": incident})
+    };
+    let a = admin
+        .json("POST", "/api/v1/log-reviews", review(true, ""))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.json()["error"]["field"], "incident_ref");
+    created(
+        admin
+            .json("POST", "/api/v1/log-reviews", review(true, "INC-2026-014"))
+            .await,
+    );
+    let due = admin
+        .json("GET", "/api/v1/due?site=FRA1", Value::Null)
+        .await
+        .json();
+    let logs: Vec<(String, String)> = due["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["what"] == "review the logs")
+        .map(|o| {
+            (
+                o["due"].as_str().unwrap().into(),
+                o["bucket"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(logs, [(ago(10), "overdue".to_string())]);
+
     // The plan's page shows its last backup and restore test.
     let page = admin.get(&format!("/backup-plans/{p1}")).await.body;
     assert!(
