@@ -238,11 +238,11 @@ pub static CHANGE_KIND: KindDef = KindDef {
     transition: Some(check_change_step),
 };
 
-fn flag(values: &Values, f: &str) -> bool {
+pub(crate) fn flag(values: &Values, f: &str) -> bool {
     values.get(f).is_some_and(|v| v.as_bool())
 }
 
-fn text(values: &Values, f: &str) -> String {
+pub(crate) fn text(values: &Values, f: &str) -> String {
     values
         .get(f)
         .map(|v| v.to_text())

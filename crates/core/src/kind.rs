@@ -40,6 +40,9 @@ pub enum FieldType {
     TimeZone,
     /// A calendar date, stored as `YYYY-MM-DD` text (so text order is date order).
     Date,
+    /// A local date and time to the minute (the site's wall clock), stored as
+    /// `YYYY-MM-DDTHH:MM` text (so text order is time order).
+    DateTime,
     /// A list of IPv4/IPv6 addresses, stored comma-separated.
     IpList,
     /// A list of IP networks in CIDR form (`10.0.0.0/24`), stored comma-separated.

@@ -540,6 +540,12 @@ pub static KINDS: &[&KindDef] = &[
     &crate::ops_kinds::RESTORE_TEST_KIND,
     &crate::ops_kinds::LOG_SOURCE_KIND,
     &crate::ops_kinds::LOG_REVIEW_KIND,
+    &crate::patch_kinds::PATCH_KIND,
+    &crate::patch_kinds::PATCH_DEPLOYMENT_KIND,
+    &crate::account_kinds::OT_ACCOUNT_KIND,
+    &crate::account_kinds::ACCESS_REVIEW_KIND,
+    &crate::account_kinds::REVOCATION_KIND,
+    &crate::remote_kinds::REMOTE_SESSION_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

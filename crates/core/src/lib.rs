@@ -11,6 +11,7 @@
 //! - [`demo`]: the deterministic demo plant generator.
 
 pub mod access;
+pub mod account_kinds;
 pub mod advisory;
 pub mod catalog;
 pub mod config_kinds;
@@ -22,6 +23,8 @@ pub mod kind;
 pub mod kinds;
 pub mod model;
 pub mod ops_kinds;
+pub mod patch_kinds;
+pub mod remote_kinds;
 pub mod risk;
 pub mod risk_kinds;
 pub mod sbom;

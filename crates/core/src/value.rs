@@ -347,6 +347,7 @@ pub fn parse_text(field: &Field, raw: &str) -> Result<Value, String> {
                 format!("'{text}' is not one of: {}", keys.join(", "))
             }),
         FieldType::Date => parse_date(text).map(|d| Value::Text(d.to_string())),
+        FieldType::DateTime => parse_datetime(text).map(|d| Value::Text(datetime_text(d))),
         FieldType::TimeZone => jiff::tz::TimeZone::get(text)
             .map(|_| Value::Text(text.to_string()))
             .map_err(|_| format!("'{text}' is not a known time zone (e.g. Europe/Berlin, UTC)")),
@@ -573,6 +574,30 @@ pub fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
     let day = t.split(['T', ' ']).next().unwrap_or(t);
     day.parse::<jiff::civil::Date>()
         .map_err(|_| format!("'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"))
+}
+
+/// Parses a local date and time: `YYYY-MM-DDTHH:MM`, with a space instead of the `T`, with
+/// seconds (dropped), or a date alone (midnight).
+pub fn parse_datetime(text: &str) -> Result<jiff::civil::DateTime, String> {
+    let t = text.trim();
+    let err = || {
+        format!(
+            "'{text}' is not a date and time; write it as YYYY-MM-DD HH:MM, e.g. 2026-03-31 14:30"
+        )
+    };
+    if t.len() == 10 {
+        return parse_date(t).map(|d| d.at(0, 0, 0, 0)).map_err(|_| err());
+    }
+    let normal = t.replacen(' ', "T", 1);
+    normal
+        .parse::<jiff::civil::DateTime>()
+        .map(|d| d.with().second(0).subsec_nanosecond(0).build().unwrap_or(d))
+        .map_err(|_| err())
+}
+
+/// A local date and time as stored: `YYYY-MM-DDTHH:MM`.
+pub fn datetime_text(d: jiff::civil::DateTime) -> String {
+    d.strftime("%Y-%m-%dT%H:%M").to_string()
 }
 
 /// An IP network: address and prefix length, host bits cleared.

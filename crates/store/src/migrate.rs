@@ -144,6 +144,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 18,
+        name: "patches, OT accounts and access, remote access sessions",
+        common: include_str!("migrations/0018_operations.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

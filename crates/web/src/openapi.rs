@@ -32,6 +32,9 @@ fn field_schema(f: &Field) -> Value {
             "description": format!("ids of {target} records")
         }),
         FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::DateTime => {
+            json!({"type": "string", "description": "local date and time, YYYY-MM-DDTHH:MM"})
+        }
         FieldType::TimeZone => {
             json!({"type": "string", "description": "IANA time zone, e.g. Europe/Berlin"})
         }

@@ -289,6 +289,7 @@ pub fn form_inputs(
                 FieldType::Text { max } | FieldType::Code { max } => input.max = max,
                 FieldType::LongText => input.input = "textarea",
                 FieldType::Date => input.input = "date",
+                FieldType::DateTime => input.input = "datetime-local",
                 FieldType::Bool => input.input = "checkbox",
                 FieldType::Choice(choices) => {
                     input.input = "select";

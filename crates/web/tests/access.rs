@@ -211,6 +211,63 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    let patch = created(
+        &admin,
+        "/api/v1/patches",
+        json!({"site_id": site_a, "name": "CPU firmware V3.1", "vendor": "Acme", "products": "CPU 1500",
+               "patch_type": "firmware", "severity": "critical", "qualification": "qualified",
+               "released_on": "2026-10-01"}),
+    )
+    .await;
+    risk_a.insert("patches", patch);
+    risk_a.insert(
+        "patch-deployments",
+        created(
+            &admin,
+            "/api/v1/patch-deployments",
+            json!({"site_id": site_a, "patch_id": patch, "asset_id": asset_a, "state": "evaluated"}),
+        )
+        .await,
+    );
+    let account = created(
+        &admin,
+        "/api/v1/ot-accounts",
+        json!({"site_id": site_a, "name": "operator1", "asset_id": asset_a, "account_type": "personal",
+               "holders": "Operator One", "status": "active"}),
+    )
+    .await;
+    risk_a.insert("ot-accounts", account);
+    risk_a.insert(
+        "access-reviews",
+        created(
+            &admin,
+            "/api/v1/access-reviews",
+            json!({"site_id": site_a, "asset_id": asset_a, "reviewed_on": "2026-11-01", "reviewer": "o",
+                   "confirmed": [account]}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "revocations",
+        created(
+            &admin,
+            "/api/v1/revocations",
+            json!({"site_id": site_a, "person": "Operator One", "reason": "leaver", "accounts": [account],
+                   "requested_at": "2026-11-02T09:00", "requested_by": "o"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "remote-sessions",
+        created(
+            &admin,
+            "/api/v1/remote-sessions",
+            json!({"site_id": site_a, "name": "Drive tuning", "requester": "Acme support", "assets": [asset_a],
+                   "purpose": "p", "window_start": "2026-12-01T08:00", "window_end": "2026-12-01T12:00",
+                   "status": "requested"}),
+        )
+        .await,
+    );
     risk_a.insert(
         "checklist-templates",
         created(
