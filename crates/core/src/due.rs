@@ -224,6 +224,40 @@ pub fn obligations(record: &Record, approval: Approval<'_>, today: Date) -> Vec<
                 ));
             }
         }
+        "revocation" => {
+            let requested = crate::value::parse_datetime(&text(record, "requested_at")).ok();
+            if text(record, "completed_at").is_empty()
+                && let Some(due) = requested.and_then(|r| {
+                    r.checked_add(
+                        jiff::Span::new().hours(crate::account_kinds::REVOKE_TARGET_HOURS),
+                    )
+                    .ok()
+                })
+            {
+                out.push(make(
+                    due.date(),
+                    "revoke the access",
+                    text(record, "requested_by"),
+                ));
+            }
+        }
+        "remote_session" => {
+            let status = text(record, "status");
+            let owner = text(record, "requester");
+            if status == "requested"
+                && let Some(d) = date(record, "window_start")
+            {
+                out.push(make(d, "decide on the remote access request", owner));
+            } else if crate::remote_kinds::OPEN_STATES.contains(&status.as_str())
+                && let Some(d) = date(record, "window_end")
+            {
+                out.push(make(
+                    d,
+                    "close the remote session and remove the temporary access",
+                    owner,
+                ));
+            }
+        }
         _ => {}
     }
     out
@@ -298,6 +332,54 @@ pub fn periodic(
     }
 }
 
+/// What a patch on an asset asks for: deployment by the end of its target window (from the
+/// patch's release, by severity) while it is in progress, or a decision when its deferral ends.
+pub fn patch_obligation(deployment: &Record, patch: &Record) -> Option<Obligation> {
+    let state = text(deployment, "state");
+    let (due, what) = match state.as_str() {
+        "deferred" => (
+            date(deployment, "deferred_until")?,
+            "deferral ends: deploy the patch or renew the exception",
+        ),
+        "evaluated" | "vendor_approved" | "tested" | "scheduled" => {
+            let window = crate::patch_kinds::target_window_days(&text(patch, "severity"))?;
+            (
+                date(patch, "released_on")?
+                    .checked_add(jiff::Span::new().days(window))
+                    .ok()?,
+                "deploy the patch (end of its target window)",
+            )
+        }
+        _ => return None,
+    };
+    Some(Obligation {
+        due,
+        what: what.to_string(),
+        kind: deployment.kind.name,
+        record_id: deployment.id,
+        site_id: deployment.site_id(),
+        title: deployment.title(),
+        owner: String::new(),
+    })
+}
+
+/// The next review of an active OT account (see [`crate::ops_kpi::next_review`]).
+pub fn account_review(
+    account: &Record,
+    reviewed: &std::collections::HashMap<i64, Date>,
+    today: Date,
+) -> Option<Obligation> {
+    Some(Obligation {
+        due: crate::ops_kpi::next_review(account, reviewed, today)?,
+        what: "review the account".to_string(),
+        kind: account.kind.name,
+        record_id: account.id,
+        site_id: account.site_id(),
+        title: account.title(),
+        owner: String::new(),
+    })
+}
+
 /// The kinds [`obligations`] has rules for.
 pub const KINDS_WITH_DATES: &[&str] = &[
     "countermeasure",
@@ -307,6 +389,8 @@ pub const KINDS_WITH_DATES: &[&str] = &[
     "assessment",
     "certificate",
     "change",
+    "revocation",
+    "remote_session",
 ];
 
 /// Sorts obligations by date, then kind and title, so every view lists them alike.

@@ -23,6 +23,7 @@ pub mod kind;
 pub mod kinds;
 pub mod model;
 pub mod ops_kinds;
+pub mod ops_kpi;
 pub mod patch_kinds;
 pub mod remote_kinds;
 pub mod risk;

@@ -93,10 +93,7 @@ impl Store {
             .list_all(&ASSET_KIND, &q)
             .await?
             .into_iter()
-            .filter(|a| {
-                matches!(a.get("criticality").to_text().as_str(), "high" | "critical")
-                    && a.get("lifecycle").to_text() != "decommissioned"
-            })
+            .filter(otkeep_core::ops_kpi::is_critical_asset)
             .collect();
         let mut planned: HashMap<i64, bool> = HashMap::new();
         for (plan, _, restore) in self.backup_status(scope).await? {

@@ -7,17 +7,41 @@ use crate::audit::AuditEvent;
 use crate::identity::{content_hash, sha256_hex};
 use crate::{Store, StoreError};
 use otkeep_core::access::{Role, Scope};
-use otkeep_core::config_kinds::{CHANGE_KIND, CHANGE_WORKFLOW_FIELDS, required_approvals};
+use otkeep_core::config_kinds::{CHANGE_WORKFLOW_FIELDS, required_approvals};
+use otkeep_core::remote_kinds::{
+    REMOTE_APPROVER_ROLES, REMOTE_SESSION_KIND, REMOTE_WORKFLOW_FIELDS,
+};
 use otkeep_core::{FieldError, Record, Values};
 use sqlx::Row;
 
-/// The hash an approval of a change binds to: its content without the workflow fields.
+/// The fields an approval of a record of `kind` does not cover (its workflow), or `None` for
+/// kinds not approved this way.
+pub(crate) fn workflow_fields(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "change" => Some(CHANGE_WORKFLOW_FIELDS),
+        "remote_session" => Some(REMOTE_WORKFLOW_FIELDS),
+        _ => None,
+    }
+}
+
+/// The hash an approval of a change (or remote session) binds to: its content without the
+/// workflow fields.
 pub(crate) fn approval_hash(record: &Record) -> String {
     let mut copy = record.clone();
-    for f in CHANGE_WORKFLOW_FIELDS {
+    for f in workflow_fields(record.kind.name).unwrap_or_default() {
         copy.values.remove(f);
     }
-    sha256_hex(&format!("change|{}", content_hash(&copy)))
+    sha256_hex(&format!("{}|{}", record.kind.name, content_hash(&copy)))
+}
+
+/// The groups whose approval a record needs: for a change, by its type and risk; for a remote
+/// session, one approver of the site.
+fn required_groups(record: &Record) -> Vec<(&'static str, &'static [&'static str])> {
+    if record.kind.name == REMOTE_SESSION_KIND.name {
+        vec![("Approval of the remote access", REMOTE_APPROVER_ROLES)]
+    } else {
+        required_approvals(&record.values)
+    }
 }
 
 /// One group of required approvers and who signed for it.
@@ -29,8 +53,8 @@ pub struct ApprovalGroup {
     pub signed_by: Option<String>,
 }
 
-/// Who approved a change for each required group, from the signatures meaning "approved" on
-/// its current approval hash by accounts holding a fitting role on its site.
+/// Who approved a change (or remote session) for each required group, from the signatures
+/// meaning "approved" on its current approval hash by accounts holding a fitting role on its site.
 pub(crate) async fn approvals_in(
     conn: &mut sqlx::AnyConnection,
     record: &Record,
@@ -40,7 +64,7 @@ pub(crate) async fn approvals_in(
     let rows = sqlx::query(
         "SELECT s.account_id, s.signer_name, g.role, g.site_id FROM signature s JOIN role_grant g ON g.account_id = s.account_id WHERE s.kind = $1 AND s.record_id = $2 AND s.meaning = 'approved' AND s.content_hash = $3 ORDER BY s.id",
     )
-    .bind(CHANGE_KIND.name)
+    .bind(record.kind.name)
     .bind(record.id)
     .bind(hash)
     .fetch_all(&mut *conn)
@@ -62,7 +86,7 @@ pub(crate) async fn approvals_in(
     }
     // Each group needs its own signer (four eyes when two groups are needed); groups that
     // fewer roles can satisfy pick first.
-    let mut groups: Vec<ApprovalGroup> = required_approvals(&record.values)
+    let mut groups: Vec<ApprovalGroup> = required_groups(record)
         .into_iter()
         .map(|(label, roles)| ApprovalGroup {
             label,
@@ -84,10 +108,12 @@ pub(crate) async fn approvals_in(
     Ok(groups)
 }
 
-/// Refuses a change in state "approved" (or past it without being an emergency change) whose
-/// required approvals are not all signed.
+/// Refuses a change or remote session put in state "approved" whose required approvals are not
+/// all signed. (Later states are reached through "approved" by the kinds' transition rules; a
+/// record created directly in a later state is history being imported.)
 pub(crate) async fn check_approved(
     conn: &mut sqlx::AnyConnection,
+    kind: &'static otkeep_core::KindDef,
     id: Option<i64>,
     values: &Values,
 ) -> Result<(), StoreError> {
@@ -99,7 +125,7 @@ pub(crate) async fn check_approved(
         return Ok(());
     }
     let record = Record {
-        kind: &CHANGE_KIND,
+        kind,
         id: id.unwrap_or(0),
         version: 0,
         created_at: String::new(),
@@ -126,7 +152,7 @@ pub(crate) async fn check_approved(
 }
 
 impl Store {
-    /// Who approved change `record` for each required group.
+    /// Who approved change (or remote session) `record` for each required group.
     pub async fn change_approvals(
         &self,
         record: &Record,

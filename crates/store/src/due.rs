@@ -5,10 +5,12 @@ use crate::assessment::Approval as CountermeasureApproval;
 use crate::risk::ExceptionState;
 use crate::{ListQuery, Store, StoreError};
 use otkeep_core::access::Scope;
+use otkeep_core::account_kinds::REVOCATION_KIND;
 use otkeep_core::config_kinds::{CERTIFICATE_KIND, CHANGE_KIND};
 use otkeep_core::due::{Approval, Obligation, obligations, sort};
 use otkeep_core::kinds::ASSESSMENT_KIND;
 use otkeep_core::ops_kinds::{LOG_REVIEW_KIND, LOG_SOURCE_KIND};
+use otkeep_core::remote_kinds::REMOTE_SESSION_KIND;
 use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, TREATMENT_KIND};
 
 impl Store {
@@ -68,7 +70,13 @@ impl Store {
                 day,
             ));
         }
-        for kind in [&TREATMENT_KIND, &RISK_ASSESSMENT_KIND, &CERTIFICATE_KIND] {
+        for kind in [
+            &TREATMENT_KIND,
+            &RISK_ASSESSMENT_KIND,
+            &CERTIFICATE_KIND,
+            &REVOCATION_KIND,
+            &REMOTE_SESSION_KIND,
+        ] {
             for r in self.list_all(kind, &q).await? {
                 out.extend(obligations(&r, Approval::default(), day));
             }
@@ -82,6 +90,7 @@ impl Store {
             out.extend(obligations(&r, Approval::default(), day));
         }
         out.extend(self.baseline_obligations(scope).await?);
+        out.extend(self.operations_obligations(scope, day).await?);
         for (plan, backup, restore) in self.backup_status(scope).await? {
             out.extend(otkeep_core::due::backup_obligations(
                 &plan, backup, restore, day,

@@ -24,6 +24,7 @@ mod demo;
 mod due;
 pub mod identity;
 pub mod migrate;
+pub mod operations;
 pub mod read;
 pub mod risk;
 pub mod sbom;
@@ -40,6 +41,7 @@ pub use identity::{
     Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
     Signature, TokenScope, sha256_bytes,
 };
+pub use operations::{KpiLine, OperationsKpis};
 pub use read::{ListQuery, Page, RefTitles, SortOrder};
 pub use risk::{Exception, ExceptionState, MethodVersion, RegisterRow};
 pub use sbom::{Attach, ComponentAdvisory, SbomRow};

@@ -250,6 +250,35 @@ async fn sl_t_in(
 
 /// A commissioning or decommissioning record with a template and no template items yet gets
 /// the template's items (open); the template must be for the same purpose.
+/// Names a patch on an asset "<patch> on <asset>" when it was given no name.
+async fn name_deployment(
+    conn: &mut sqlx::AnyConnection,
+    values: &mut Values,
+) -> Result<(), StoreError> {
+    use otkeep_core::kinds::ASSET_KIND;
+    use otkeep_core::patch_kinds::PATCH_KIND;
+    if values
+        .get("name")
+        .is_some_and(|v| !v.to_text().trim().is_empty())
+    {
+        return Ok(());
+    }
+    let id = |f: &str| values.get(f).and_then(Value::as_int);
+    let (Some(patch), Some(asset)) = (id("patch_id"), id("asset_id")) else {
+        return Ok(());
+    };
+    // Missing records are reported by the reference check.
+    let patch = crate::read::get_in(conn, &PATCH_KIND, patch).await?;
+    let asset = crate::read::get_in(conn, &ASSET_KIND, asset).await?;
+    if let (Some(p), Some(a)) = (patch, asset) {
+        values.insert(
+            "name",
+            Value::Text(format!("{} on {}", p.title(), a.title())),
+        );
+    }
+    Ok(())
+}
+
 async fn fill_template(
     conn: &mut sqlx::AnyConnection,
     purpose: &str,
@@ -383,7 +412,7 @@ pub(crate) async fn signed_hash(
     conn: &mut sqlx::AnyConnection,
     record: &Record,
 ) -> Result<String, StoreError> {
-    if record.kind.name == "change" {
+    if crate::change::workflow_fields(record.kind.name).is_some() {
         return Ok(crate::change::approval_hash(record));
     }
     if record.kind.name != EXCEPTION_KIND.name {
@@ -463,12 +492,15 @@ async fn method_version_label(
 /// residual risk, a treatment's expected residual risk) must be levels of the method in force.
 pub(crate) async fn prepare(
     conn: &mut sqlx::AnyConnection,
-    kind: &otkeep_core::KindDef,
+    kind: &'static otkeep_core::KindDef,
     id: Option<i64>,
     values: &mut Values,
 ) -> Result<(), StoreError> {
-    if kind.name == "change" {
-        return crate::change::check_approved(conn, id, values).await;
+    if matches!(kind.name, "change" | "remote_session") {
+        return crate::change::check_approved(conn, kind, id, values).await;
+    }
+    if kind.name == "patch_deployment" {
+        return name_deployment(conn, values).await;
     }
     if matches!(kind.name, "commissioning" | "decommissioning") {
         return fill_template(conn, kind.name, values).await;

@@ -146,9 +146,30 @@ pub async fn page(
 #[derive(serde::Deserialize, Default)]
 pub struct FeedParams {
     /// Site code or id.
-    site: Option<String>,
+    pub(crate) site: Option<String>,
     mine: Option<String>,
     within: Option<i64>,
+}
+
+/// The id (as text, for [`chosen_site`]) of the site with code `code`, when one is given.
+pub(crate) async fn site_by_code(
+    state: &AppState,
+    code: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let Some(code) = code.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    site_codes(state)
+        .await?
+        .iter()
+        .find(|(_, c)| c.eq_ignore_ascii_case(code))
+        .map(|(id, _)| Some(id.to_string()))
+        .ok_or_else(|| {
+            ApiError::invalid(vec![otkeep_core::FieldError::new(
+                "site",
+                format!("no site with code '{code}'"),
+            )])
+        })
 }
 
 /// `GET /api/v1/kpi/restore-tests`: critical assets (high or critical) with a successful restore
@@ -159,27 +180,7 @@ pub async fn restore_kpi(
     Query(params): Query<FeedParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let readable = p.read_scope(&TREATMENT_KIND)?;
-    let codes = site_codes(&state).await?;
-    let site = params
-        .site
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let site = match site {
-        None => None,
-        Some(s) => Some(
-            codes
-                .iter()
-                .find(|(_, c)| c.eq_ignore_ascii_case(s))
-                .map(|(id, _)| id.to_string())
-                .ok_or_else(|| {
-                    ApiError::invalid(vec![otkeep_core::FieldError::new(
-                        "site",
-                        format!("no site with code '{s}'"),
-                    )])
-                })?,
-        ),
-    };
+    let site = site_by_code(&state, params.site.as_deref()).await?;
     let (_, scope) = chosen_site(site.as_deref(), readable);
     let today = jiff::Zoned::now().date();
     let kpi = state.store.restore_kpi(&scope, today).await?;

@@ -372,6 +372,27 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "the KPI"}}))}}),
     );
     paths.insert(
+        "/api/v1/kpi/operations".into(),
+        json!({"get": {"summary": "Operations KPIs: patch latency and deployment within the target window, open deferrals, time to revoke access, accounts past their review, shared accounts without a holder, remote sessions flagged, restore tests of critical assets", "tags": ["Operations"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "the KPIs by area (`patches`, `access`, `remote_access`, `restore_tests`) and as display `lines`"}}))}}),
+    );
+    let request = json!({"type": "object", "required": ["name", "assets", "purpose", "window_start", "window_end"], "properties": {
+        "name": {"type": "string"}, "company": {"type": "string"},
+        "assets": {"type": "array", "items": {"type": "integer"}, "description": "ids of assets one may request (a vendor: the granted ones)"},
+        "purpose": {"type": "string"},
+        "window_start": {"type": "string", "description": "YYYY-MM-DDTHH:MM"},
+        "window_end": {"type": "string", "description": "YYYY-MM-DDTHH:MM"}}});
+    paths.insert(
+        "/api/v1/remote-access".into(),
+        json!({
+            "get": {"summary": "My own remote access requests, newest first, with their status and flags", "tags": ["Operations"],
+                "responses": with(json!({"200": {"description": "`{items: [...]}`"}}))},
+            "post": {"summary": "Request remote access (vendors: to the assets granted to them); it awaits approval by e-signature", "tags": ["Operations"],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": request}}},
+                "responses": with(json!({"201": {"description": "the request"}, "422": {"description": "invalid request, by field"}}))}}),
+    );
+    paths.insert(
         "/api/v1/due".into(),
         json!({"get": {"summary": "What is due: every dated obligation of the sites I may read, by date (for notifications)", "tags": ["Risk"],
             "parameters": [

@@ -598,6 +598,25 @@ pub(crate) async fn status_lines(
                 ));
             }
         }
+        "remote_session" => {
+            for g in state.store.change_approvals(record).await? {
+                match g.signed_by {
+                    Some(by) => out.push(("ok".into(), format!("{}: approved by {by}", g.label))),
+                    None => out.push((
+                        "todo".into(),
+                        format!(
+                            "{}: awaiting the signature (meaning approved) of a {}",
+                            g.label,
+                            g.roles.join(" or ").replace('_', " ")
+                        ),
+                    )),
+                }
+            }
+            let now = otkeep_core::value::datetime_text(jiff::Zoned::now().datetime());
+            if let Some(flag) = otkeep_core::remote_kinds::flag_reason(&record.values, &now) {
+                out.push(("todo".into(), format!("Flagged: {flag}.")));
+            }
+        }
         "change" => {
             for g in state.store.change_approvals(record).await? {
                 match g.signed_by {

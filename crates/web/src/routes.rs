@@ -6,8 +6,8 @@
 
 use crate::auth::{self, Gate};
 use crate::{
-    AppState, account, admin, advisory, api, certificate, due, evidence, gap, model, openapi, risk,
-    sbom, sign, ui,
+    AppState, account, admin, advisory, api, certificate, due, evidence, gap, kpi, model, openapi,
+    remote, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, delete, get, post, put};
-use otkeep_core::access::Capability::{Audit, ManageUsers, Read, Sign, Write};
+use otkeep_core::access::Capability::{Audit, ManageUsers, Read, Request as Raise, Sign, Write};
 
 /// One route: method, path pattern (axum syntax) and gate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +200,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/sboms/{id}/diff", Can(Read), get(sbom::compare)),
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
+        route(M::GET, "/kpi", Can(Read), get(kpi::page)),
+        // Remote-access requests of one's own (vendors included).
+        route(M::GET, "/remote-access", Can(Raise), get(remote::page)),
+        route(M::POST, "/remote-access", Can(Raise), post(remote::submit)),
         route(M::GET, "/risk", Can(Read), get(risk::register)),
         route(
             M::GET,
@@ -321,6 +325,19 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         route(M::GET, "/api/v1/audit", Can(Audit), get(api::audit)),
         route(M::GET, "/api/v1/due", Can(Read), get(due::feed)),
+        route(M::GET, "/api/v1/kpi/operations", Can(Read), get(kpi::api)),
+        route(
+            M::GET,
+            "/api/v1/remote-access",
+            Can(Raise),
+            get(remote::api_list),
+        ),
+        route(
+            M::POST,
+            "/api/v1/remote-access",
+            Can(Raise),
+            post(remote::api_create),
+        ),
         route(
             M::GET,
             "/api/v1/kpi/restore-tests",

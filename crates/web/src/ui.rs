@@ -196,6 +196,11 @@ impl Nav {
                 active: active == "due",
             });
             overview.push(NavItem {
+                href: "/kpi".into(),
+                label: "Operations KPIs",
+                active: active == "kpi",
+            });
+            overview.push(NavItem {
                 href: "/risk".into(),
                 label: "Risk register",
                 active: active == "risk",
@@ -239,6 +244,13 @@ impl Nav {
             label: "My account",
             active: active == "account",
         }];
+        if p.access.has(Capability::Request) {
+            own.push(NavItem {
+                href: "/remote-access".into(),
+                label: "My remote access requests",
+                active: active == "remote-access",
+            });
+        }
         if p.is_admin() {
             own.push(NavItem {
                 href: "/admin/users".into(),

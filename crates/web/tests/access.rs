@@ -472,8 +472,13 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/risk/heatmap.svg"
             | "/risk/method"
             | "/risk/method.json"
-            | "/api/v1/kpi/restore-tests",
+            | "/api/v1/kpi/restore-tests"
+            | "/kpi"
+            | "/api/v1/kpi/operations",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("GET" | "POST", "/remote-access" | "/api/v1/remote-access") => {
+            any(&[Admin, Owner, Engineer, Operator, Vendor])
+        }
         (
             "GET",
             "/advisories" | "/advisories/{id}" | "/api/v1/advisories" | "/api/v1/advisories/{id}",
