@@ -59,6 +59,16 @@ pub fn read_csv_sheet(bytes: &[u8], file: &str) -> Result<Vec<(u64, Vec<String>)
 /// Reads the sheet named "Requirements" (else the first) of an XLSX workbook into (line,
 /// cells) rows, the header first. Dates become `YYYY-MM-DD`, whole numbers lose their `.0`.
 pub fn read_xlsx_sheet(bytes: &[u8], file: &str) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+    read_xlsx_rows(bytes, file, &["Requirements"])
+}
+
+/// Reads the first sheet named in `prefer` (case-insensitive; else the first sheet) of an XLSX workbook
+/// into (row number, cells) rows, as [`read_xlsx_sheet`] does.
+pub fn read_xlsx_rows(
+    bytes: &[u8],
+    file: &str,
+    prefer: &[&str],
+) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
     use calamine::{Data, Reader, Xlsx};
     let unreadable = |message: String| ImportError::Unreadable {
         file: file.to_string(),
@@ -69,7 +79,7 @@ pub fn read_xlsx_sheet(bytes: &[u8], file: &str) -> Result<Vec<(u64, Vec<String>
     let names = workbook.sheet_names();
     let name = names
         .iter()
-        .find(|n| n.eq_ignore_ascii_case("Requirements"))
+        .find(|n| prefer.iter().any(|p| n.eq_ignore_ascii_case(p)))
         .or_else(|| names.first())
         .cloned()
         .ok_or_else(|| unreadable("the workbook has no sheet".into()))?;

@@ -17,6 +17,10 @@
 //! - The site of every row can also be given by the caller (the CLI's `--site CODE`); a site
 //!   column then may only repeat that site.
 //!
+//! - An XLSX workbook imports the same way ([`xlsx_as_csv`]): the sheet named after the kind
+//!   (its plural, e.g. `patches`; else the first sheet), dates as `YYYY-MM-DD`, and line
+//!   numbers that are the sheet's row numbers.
+//!
 //! # The import
 //!
 //! Every row is checked: parsed with [`values_from_text`], references resolved, and created in
@@ -34,6 +38,35 @@ use otkeep_store::{Store, StoreError, WriteTx};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{BufRead, BufReader, Cursor, Read};
+
+/// The sheet of an XLSX workbook holding records of `kind` (named after its plural or label,
+/// else the first sheet), as CSV text that [`import_csv`] reads with the same line numbers.
+pub fn xlsx_as_csv(bytes: &[u8], file: &str, kind: &KindDef) -> Result<Vec<u8>, ImportError> {
+    let rows =
+        crate::assessment_sheet::read_xlsx_rows(bytes, file, &[kind.plural, kind.label_plural])?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut line = 1u64;
+    for (row, cells) in rows {
+        // Empty lines keep the row numbers; the reader skips them.
+        while line < row {
+            out.write_record([""])
+                .map_err(|e| unreadable(file, e.to_string()))?;
+            line += 1;
+        }
+        out.write_record(&cells)
+            .map_err(|e| unreadable(file, e.to_string()))?;
+        line += 1;
+    }
+    out.into_inner()
+        .map_err(|e| unreadable(file, e.to_string()))
+}
+
+fn unreadable(file: &str, message: String) -> ImportError {
+    ImportError::Unreadable {
+        file: file.to_string(),
+        message,
+    }
+}
 
 /// The UTF-8 byte order mark that Excel writes at the start of "CSV UTF-8" files.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

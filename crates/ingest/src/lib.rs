@@ -18,9 +18,11 @@ pub mod csaf;
 pub mod csv_import;
 pub mod sbom;
 
-pub use assessment_sheet::{SheetReport, import_assessment_sheet, read_csv_sheet, read_xlsx_sheet};
+pub use assessment_sheet::{
+    SheetReport, import_assessment_sheet, read_csv_sheet, read_xlsx_rows, read_xlsx_sheet,
+};
 pub use catalog::parse_catalog_csv;
 pub use certificate::{CertificateError, read_certificate};
 pub use csaf::{CsafError, CsafReport, csaf_files, import_csaf_files, parse_csaf};
-pub use csv_import::{ImportError, ImportReport, RowError, import_csv};
+pub use csv_import::{ImportError, ImportReport, RowError, import_csv, xlsx_as_csv};
 pub use sbom::{SbomError, parse_sbom};

@@ -78,7 +78,7 @@ enum Command {
     Serve(ServeArgs),
     /// Load the demo organization (deterministic; existing demo sites are skipped).
     Demo(DemoArgs),
-    /// Import records from a CSV file (one transaction: all rows or none), or CSAF 2.0
+    /// Import records from a CSV or XLSX file (one transaction: all rows or none), or CSAF 2.0
     /// advisories (`import csaf FILE-OR-FOLDER`: matched against the inventory).
     Import {
         #[arg(value_parser = parse_import_target)]
@@ -141,6 +141,17 @@ enum Command {
         #[arg(long)]
         within: Option<i64>,
         /// Print JSON (the same objects as /api/v1/due) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Operations KPIs: patch latency and deployment within the target window, deferrals,
+    /// time to revoke access, accounts past their review, shared accounts without a holder,
+    /// remote sessions flagged, restore tests of critical assets.
+    Kpi {
+        /// Only this site (code).
+        #[arg(long)]
+        site: Option<String>,
+        /// Print JSON (the same object as /api/v1/kpi/operations) instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -635,6 +646,10 @@ async fn run(cli: Cli) -> Result<i32> {
             let store = cli.db.open().await?;
             due(&store, site, within, json).await
         }
+        Command::Kpi { site, json } => {
+            let store = cli.db.open().await?;
+            kpi(&store, site, json).await
+        }
         Command::Alias { command } => {
             let store = cli.db.open().await?;
             match command {
@@ -776,9 +791,22 @@ async fn import(
     site: Option<&str>,
     operator: &str,
 ) -> Result<i32> {
-    let reader =
-        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let name = file.display().to_string();
+    let xlsx = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let reader: Box<dyn std::io::Read> = if xlsx {
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
+        match otkeep_ingest::xlsx_as_csv(&bytes, &name, kind) {
+            Ok(csv) => Box::new(std::io::Cursor::new(csv)),
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(2);
+            }
+        }
+    } else {
+        Box::new(std::fs::File::open(file).with_context(|| format!("cannot open {name}"))?)
+    };
     let bar = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} importing {pos} rows, {per_sec}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -998,6 +1026,38 @@ async fn grant_of(
     let grant = otkeep_core::access::Grant { role, site, asset };
     grant.validate().map_err(|m| anyhow::anyhow!(m))?;
     Ok(grant)
+}
+
+async fn kpi(store: &Store, site: Option<String>, json: bool) -> Result<i32> {
+    let scope = match &site {
+        Some(code) => otkeep_core::access::Scope::Limited {
+            sites: vec![site_id(store, code).await?],
+            records: Vec::new(),
+        },
+        None => otkeep_core::access::Scope::All,
+    };
+    let kpis = store
+        .operations_kpis(&scope, jiff::Zoned::now().datetime())
+        .await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&otkeep_web::kpi::kpis_json(&kpis))?
+        );
+    } else {
+        println!("area\tindicator\tvalue\tbasis");
+        for l in kpis.lines() {
+            println!(
+                "{}\t{}\t{}{}\t{}",
+                l.group,
+                l.label,
+                l.value,
+                if l.attention { " (!)" } else { "" },
+                l.note
+            );
+        }
+    }
+    Ok(0)
 }
 
 async fn due(store: &Store, site: Option<String>, within: Option<i64>, json: bool) -> Result<i32> {

@@ -630,3 +630,99 @@ fn certificates_import_from_the_command_line() {
     assert!(text(&o).contains("--site CODE"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn operations_history_imports_from_xlsx_and_kpis_print() {
+    use rust_xlsxwriter::Workbook;
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-ops-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["demo", "--sites", "1", "--assets-per-site", "10"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let workbook = |severity_of_second: &str| {
+        let mut wb = Workbook::new();
+        // A first sheet of notes: the sheet named after the kind is the one read.
+        wb.add_worksheet().set_name("Notes").unwrap();
+        let ws = wb.add_worksheet();
+        ws.set_name("Patches").unwrap();
+        let header = [
+            "Name",
+            "Vendor",
+            "Products",
+            "Type",
+            "Severity",
+            "Vendor qualification",
+            "Released on",
+        ];
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (r, (name, severity, month)) in [
+            ("Imported FW 9.1", "critical", 3),
+            ("Imported FW 9.2", severity_of_second, 9),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let r = r as u32 + 1;
+            for (c, v) in [name, "Acme", "CPU 9000", "firmware", severity, "qualified"]
+                .iter()
+                .enumerate()
+            {
+                ws.write_string(r, c as u16, *v).unwrap();
+            }
+            let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, month, 15).unwrap();
+            ws.write_datetime_with_format(r, 6, &date, &fmt).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    // A bad cell rejects the whole workbook, naming the sheet row and the field.
+    let bad = dir.join("bad-patches.xlsx");
+    std::fs::write(&bad, workbook("urgent")).unwrap();
+    let o = otkeep(
+        &dir,
+        &["import", "patches", bad.to_str().unwrap(), "--site", "FRA1"],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("line 3") && text(&o).contains("severity"),
+        "{}",
+        text(&o)
+    );
+    let good = dir.join("patches.xlsx");
+    std::fs::write(&good, workbook("high")).unwrap();
+    let o = otkeep(
+        &dir,
+        &[
+            "import",
+            "patches",
+            good.to_str().unwrap(),
+            "--site",
+            "FRA1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("imported 2"), "{}", text(&o));
+    let o = otkeep(&dir, &["export", "patches", "--site", "FRA1"]);
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        csv.contains("Imported FW 9.2") && csv.contains("2025-09-15"),
+        "{csv}"
+    );
+
+    let o = otkeep(&dir, &["kpi", "--site", "FRA1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("Critical patches deployed within 30 days"),
+        "{}",
+        text(&o)
+    );
+    let o = otkeep(&dir, &["kpi", "--site", "FRA1", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["patches"]["percent_in_window"].is_u64(), "{v}");
+    assert!(v["access"]["not_reviewed"].is_u64(), "{v}");
+    let o = otkeep(&dir, &["kpi", "--site", "NOPE"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
