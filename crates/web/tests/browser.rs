@@ -333,5 +333,63 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
             .await?
             .contains("Ransomware through vendor remote access")
     );
+
+    // The operations KPIs, through the navigation.
+    el(driver, By::LinkText("Operations KPIs"))
+        .await?
+        .click()
+        .await?;
+    let kpis = el(driver, By::Css("main")).await?.text().await?;
+    for text in [
+        "Critical patches deployed within 30 days",
+        "Time to revoke access",
+        "Sessions flagged",
+    ] {
+        assert!(kpis.contains(text), "{text} in {kpis}");
+    }
+    // A remote access request through the self-service form: assets from a multi-select,
+    // the window in datetime-local inputs.
+    el(driver, By::LinkText("My remote access requests"))
+        .await?
+        .click()
+        .await?;
+    SelectElement::new(&el(driver, By::Id("in-assets")).await?)
+        .await?
+        .select_by_index(0)
+        .await?;
+    driver
+        .find(By::Id("in-name"))
+        .await?
+        .send_keys("E2E drive diagnostics")
+        .await?;
+    driver
+        .find(By::Id("in-purpose"))
+        .await?
+        .send_keys("Read the fault log")
+        .await?;
+    for (id, value) in [
+        ("in-window_start", "2030-06-30T08:00"),
+        ("in-window_end", "2030-06-30T10:00"),
+    ] {
+        let input = driver.find(By::Id(id)).await?;
+        driver
+            .execute(
+                &format!("arguments[0].value = '{value}';"),
+                vec![input.to_json()?],
+            )
+            .await?;
+    }
+    driver
+        .find(By::Css("#new-request button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let notice = el(driver, By::Css(".alert-ok")).await?.text().await?;
+    assert!(notice.contains("Your request was sent"), "{notice}");
+    let requests = el(driver, By::Id("requests")).await?.text().await?;
+    assert!(
+        requests.contains("E2E drive diagnostics") && requests.contains("2030-06-30 08:00"),
+        "{requests}"
+    );
     Ok(())
 }
