@@ -257,3 +257,50 @@ fn check_log_review(values: &crate::value::Values) -> Vec<crate::value::FieldErr
     }
     errors
 }
+
+/// What a new record of an operations kind starts with on its form, so that an entry on a busy
+/// shift needs only what is particular to it: today's date, the usual result or first state,
+/// the current time for a revocation request. Query parameters of the form override these.
+pub fn form_defaults(kind: &str, now: jiff::civil::DateTime) -> Vec<(&'static str, String)> {
+    let today = now.date().to_string();
+    let time = crate::value::datetime_text(now);
+    match kind {
+        "backup_record" => vec![("taken_on", today), ("result", "success".into())],
+        "restore_test" => vec![("tested_on", today), ("result", "success".into())],
+        "log_review" => vec![("reviewed_on", today)],
+        "patch_deployment" => vec![("state", "evaluated".into()), ("evaluated_on", today)],
+        "ot_account" => vec![("status", "active".into()), ("created_on", today)],
+        "access_review" => vec![("reviewed_on", today)],
+        "revocation" => vec![("requested_at", time)],
+        "remote_session" => vec![("status", "requested".into())],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::form_defaults;
+
+    #[test]
+    fn form_defaults_name_real_fields_with_valid_values() {
+        let now: jiff::civil::DateTime = "2026-11-28T09:30".parse().expect("time");
+        let mut seen = 0;
+        for kind in crate::KINDS {
+            for (field, value) in form_defaults(kind.name, now) {
+                let f = kind
+                    .field(field)
+                    .unwrap_or_else(|| panic!("{}.{field} is not a field", kind.name));
+                assert!(
+                    crate::value::parse_text(f, &value).is_ok(),
+                    "{}.{field} = {value}",
+                    kind.name
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen >= 12);
+        assert!(
+            form_defaults("revocation", now).contains(&("requested_at", "2026-11-28T09:30".into()))
+        );
+    }
+}

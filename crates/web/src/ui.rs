@@ -1193,11 +1193,14 @@ pub async fn new_form(
     if kind.name == "site" {
         p.require(Capability::Write, None)?;
     }
-    // Query parameters preset fields (e.g. the site when coming from a filtered list).
-    let text: BTreeMap<String, String> = params
-        .into_iter()
-        .filter(|(k, _)| kind.field(k).is_some())
-        .collect();
+    // Sensible defaults of the kind, then query parameters preset fields (e.g. the site when
+    // coming from a filtered list).
+    let mut text: BTreeMap<String, String> =
+        otkeep_core::ops_kinds::form_defaults(kind.name, jiff::Zoned::now().datetime())
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+    text.extend(params.into_iter().filter(|(k, _)| kind.field(k).is_some()));
     let page = form_page(
         &state,
         &p,

@@ -13,7 +13,8 @@ use std::sync::Arc;
 otkeep_store::on_both_backends!(
     operations_records_feed_the_kpis_and_due,
     remote_sessions_are_approved_by_signature,
-    vendors_request_and_follow_their_own_remote_access
+    vendors_request_and_follow_their_own_remote_access,
+    new_forms_start_with_sensible_defaults
 );
 
 fn created(a: Answer) -> i64 {
@@ -483,4 +484,32 @@ async fn vendors_request_and_follow_their_own_remote_access(store: Arc<Store>) {
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let page = acme.get("/remote-access?sent=1").await;
     assert!(page.body.contains("Second visit") && page.body.contains("was sent"));
+}
+
+async fn new_forms_start_with_sensible_defaults(store: Arc<Store>) {
+    let Plant { admin, site, .. } = plant(&store).await;
+    let today = day(0);
+    let page = admin.get("/revocations/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("value=\"{today}T")),
+        "the request time is now"
+    );
+    let page = admin.get("/patch-deployments/new").await;
+    assert!(
+        page.body.contains("value=\"evaluated\" selected"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("value=\"{today}\"")));
+    // Query parameters still win over the defaults.
+    let page = admin
+        .get(&format!("/backups/new?site_id={site}&result=failed"))
+        .await;
+    assert!(
+        page.body.contains("value=\"failed\" selected"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("value=\"{today}\"")));
 }
