@@ -31,6 +31,7 @@ pub mod gap;
 pub mod kpi;
 pub mod model;
 pub mod openapi;
+pub mod patch;
 pub mod remote;
 pub mod risk;
 pub mod routes;

@@ -377,6 +377,15 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
             "responses": with(json!({"200": {"description": "the KPIs by area (`patches`, `access`, `remote_access`, `restore_tests`) and as display `lines`"}}))}}),
     );
+    paths.insert(
+        "/api/v1/patches/{id}/apply".into(),
+        json!({"post": {"summary": "Record a patch on every asset of its site matching a type, vendor and/or model (state evaluated; assets that have it already are left alone)", "tags": ["Operations"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "asset_type": {"type": "string"}, "vendor": {"type": "string", "description": "contains, any case"},
+                "model": {"type": "string", "description": "contains, any case"}}}}}},
+            "responses": with(json!({"200": {"description": "`{added, already}`"}, "422": {"description": "no criterion given"}}))}}),
+    );
     let request = json!({"type": "object", "required": ["name", "assets", "purpose", "window_start", "window_end"], "properties": {
         "name": {"type": "string"}, "company": {"type": "string"},
         "assets": {"type": "array", "items": {"type": "integer"}, "description": "ids of assets one may request (a vendor: the granted ones)"},

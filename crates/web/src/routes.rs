@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, kpi, model, openapi,
-    remote, risk, sbom, sign, ui,
+    patch, remote, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -201,6 +201,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/kpi", Can(Read), get(kpi::page)),
+        route(
+            M::POST,
+            "/patches/{id}/apply",
+            Can(Write),
+            post(patch::submit),
+        ),
         // Remote-access requests of one's own (vendors included).
         route(M::GET, "/remote-access", Can(Raise), get(remote::page)),
         route(M::POST, "/remote-access", Can(Raise), post(remote::submit)),
@@ -325,6 +331,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         route(M::GET, "/api/v1/audit", Can(Audit), get(api::audit)),
         route(M::GET, "/api/v1/due", Can(Read), get(due::feed)),
+        route(
+            M::POST,
+            "/api/v1/patches/{id}/apply",
+            Can(Write),
+            post(patch::api),
+        ),
         route(M::GET, "/api/v1/kpi/operations", Can(Read), get(kpi::api)),
         route(
             M::GET,

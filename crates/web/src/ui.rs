@@ -831,6 +831,8 @@ struct DetailPage {
     advisories: Vec<(String, String, &'static str)>,
     /// The SBOMs of an asset and of its model: (href, label).
     sboms: Vec<(String, String)>,
+    /// The asset types (for recording a patch on assets of a type).
+    asset_types: &'static [otkeep_core::kind::Choice],
 }
 
 async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
@@ -934,6 +936,7 @@ async fn detail_page(
         can_write: p.access.may(Capability::Write, site),
         error,
         notice,
+        asset_types: otkeep_core::kinds::ASSET_TYPES,
     })
 }
 
@@ -942,6 +945,9 @@ pub struct DetailParams {
     saved: Option<String>,
     signed: Option<String>,
     applied: Option<String>,
+    /// Patches applied to assets in bulk: how many were added, how many were there already.
+    added: Option<u32>,
+    already: Option<u32>,
 }
 
 pub async fn detail(
@@ -959,7 +965,13 @@ pub async fn detail(
             "The recommended SL-T is now the target of its zones, with this justification."
                 .to_string(),
         ),
-        _ => None,
+        _ => params.added.map(|n| {
+            format!(
+                "Recorded on {n} more asset{} as evaluated ({} already had it).",
+                if n == 1 { "" } else { "s" },
+                params.already.unwrap_or(0)
+            )
+        }),
     };
     let page = detail_page(&state, &p, kind, record, None, notice).await?;
     Ok(render(StatusCode::OK, &page))

@@ -476,6 +476,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/kpi"
             | "/api/v1/kpi/operations",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
+            any(&[Admin, Owner, Engineer])
+        }
         ("GET" | "POST", "/remote-access" | "/api/v1/remote-access") => {
             any(&[Admin, Owner, Engineer, Operator, Vendor])
         }

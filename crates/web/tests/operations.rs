@@ -14,7 +14,8 @@ otkeep_store::on_both_backends!(
     operations_records_feed_the_kpis_and_due,
     remote_sessions_are_approved_by_signature,
     vendors_request_and_follow_their_own_remote_access,
-    new_forms_start_with_sensible_defaults
+    new_forms_start_with_sensible_defaults,
+    a_patch_is_recorded_on_matching_assets_in_bulk
 );
 
 fn created(a: Answer) -> i64 {
@@ -512,4 +513,88 @@ async fn new_forms_start_with_sensible_defaults(store: Arc<Store>) {
         page.body
     );
     assert!(page.body.contains(&format!("value=\"{today}\"")));
+}
+
+async fn a_patch_is_recorded_on_matching_assets_in_bulk(store: Arc<Store>) {
+    let Plant {
+        admin, site, plc, ..
+    } = plant(&store).await;
+    // PLC-1 already has it; HMI-1 and PUMP-1 are also of type plc (see plant()) but only
+    // HMI-1 and PLC-1 are from Acme.
+    for (id, vendor) in [(plc, "Acme"), (plc + 1, "ACME Corp"), (plc + 2, "Other")] {
+        let mut a = admin
+            .json("GET", &format!("/api/v1/assets/{id}"), Value::Null)
+            .await
+            .json();
+        a["vendor"] = json!(vendor);
+        let r = admin.json("PUT", &format!("/api/v1/assets/{id}"), a).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let patch = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/patches",
+                json!({"site_id": site, "name": "FW 4.0", "vendor": "Acme", "products": "CPU",
+                       "patch_type": "firmware", "severity": "high", "qualification": "pending",
+                       "released_on": day(-5)}),
+            )
+            .await,
+    );
+    created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/patch-deployments",
+                json!({"site_id": site, "patch_id": patch, "asset_id": plc, "state": "evaluated"}),
+            )
+            .await,
+    );
+    let a = admin
+        .json("POST", &format!("/api/v1/patches/{patch}/apply"), json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let a = admin
+        .json(
+            "POST",
+            &format!("/api/v1/patches/{patch}/apply"),
+            json!({"asset_type": "plc", "vendor": "acme"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.json(), json!({"added": 1, "already": 1}));
+    let list = admin
+        .json(
+            "GET",
+            &format!("/api/v1/patch-deployments?patch_id={patch}"),
+            Value::Null,
+        )
+        .await
+        .json();
+    assert_eq!(list["total"], 2, "{list}");
+    // From the patch's page: nothing new the second time.
+    let a = admin
+        .form(
+            &format!("/patches/{patch}/apply"),
+            &[("asset_type", "plc"), ("vendor", "Acme"), ("model", "")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let page = admin.get(a.location()).await;
+    assert!(
+        page.body
+            .contains("Recorded on 0 more assets as evaluated (2 already had it)."),
+        "{}",
+        page.body
+    );
+    // An operator may not.
+    let op = TestClient::user(store.clone(), "op2", &[grant(Role::Operator, Some(site))]).await;
+    let a = op
+        .json(
+            "POST",
+            &format!("/api/v1/patches/{patch}/apply"),
+            json!({"asset_type": "plc"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
 }
