@@ -1,6 +1,8 @@
 //! Loads the demo organization (`otkeep_core::demo`) through the ordinary write path, so the
-//! demo records carry the same validation and audit trail as real ones.
+//! demo records carry the same validation and audit trail as real ones. Each site also gets
+//! about three years of generated operations records (`demo_ops`).
 
+use crate::demo_ops::{OpsAsset, demo_operations};
 use crate::{Store, StoreError};
 use otkeep_core::Value;
 use otkeep_core::demo::demo_site;
@@ -12,12 +14,16 @@ pub struct DemoLoad {
     pub sites_created: usize,
     pub sites_skipped: usize,
     pub assets_created: usize,
+    /// Operations records (patches, accounts, sessions, backups, log reviews …) created.
+    pub ops_records: usize,
 }
 
 impl Store {
     /// Creates demo sites `0..sites`, each with `assets_per_site` assets, one transaction per
     /// site. Sites whose code already exists are skipped, so a load can be resumed or extended.
-    /// `progress` is called with the number of assets written so far.
+    /// Each site gets its zones, conduits, assets, a risk assessment and about three years of
+    /// operations records dated back from today. `progress` is called with the number of
+    /// assets written so far.
     pub async fn load_demo(
         &self,
         sites: usize,
@@ -26,6 +32,7 @@ impl Store {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<DemoLoad, StoreError> {
         let mut done = DemoLoad::default();
+        let today = jiff::Zoned::now().date();
         for index in 0..sites {
             let site = demo_site(index, assets_per_site);
             let code = site
@@ -62,6 +69,7 @@ impl Store {
                 tx.create(&CONDUIT_KIND, values).await?;
             }
             let mut legacy = None;
+            let mut ops_assets = Vec::with_capacity(site.assets.len());
             for asset in site.assets {
                 let mut values = asset.values;
                 values.insert("site_id", Value::Int(site_id));
@@ -71,12 +79,32 @@ impl Store {
                 if is_legacy && legacy.is_none() {
                     legacy = Some((created.id, created.get("zone_id").as_int()));
                 }
+                ops_assets.push(OpsAsset {
+                    id: created.id,
+                    name: created.get("name").to_text(),
+                    asset_type: created.get("asset_type").to_text(),
+                    criticality: created.get("criticality").to_text(),
+                    zone_id: created.get("zone_id").as_int(),
+                    vendor: created.get("vendor").to_text(),
+                    model: created.get("model").to_text(),
+                });
                 done.assets_created += 1;
                 if done.assets_created % 500 == 0 {
                     progress(done.assets_created as u64);
                 }
             }
             demo_risk(&mut tx, site_id, &code, &zone_ids, legacy).await?;
+            let ops = demo_operations(
+                &mut tx,
+                index,
+                site_id,
+                &code,
+                &zone_ids,
+                &ops_assets,
+                today,
+            )
+            .await?;
+            done.ops_records += ops.total();
             tx.commit().await?;
             progress(done.assets_created as u64);
             done.sites_created += 1;

@@ -21,6 +21,7 @@ pub mod baseline;
 pub mod change;
 mod columns;
 mod demo;
+mod demo_ops;
 mod due;
 pub mod identity;
 pub mod migrate;

@@ -24,6 +24,8 @@ otkeep_store::on_both_backends!(
     migrations_are_idempotent,
     sl_t_changes_need_a_new_justification,
     the_seeded_risk_method_is_the_default,
+    the_demo_carries_years_of_operations_records,
+    the_demo_loads_small_sites,
 );
 
 fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
@@ -655,4 +657,106 @@ async fn the_seeded_risk_method_is_the_default(store: Arc<Store>) {
     assert_eq!(m.version, 1);
     assert_eq!(m.method, otkeep_core::risk::RiskMethod::default_method());
     assert_eq!(m.site, None);
+}
+
+/// The demo's operations records of every kind (`load_demo` → `demo_ops`), with the states
+/// the KPIs and the due list have something to show for.
+async fn the_demo_carries_years_of_operations_records(store: Arc<Store>) {
+    use otkeep_core::account_kinds::{ACCESS_REVIEW_KIND, OT_ACCOUNT_KIND, REVOCATION_KIND};
+    use otkeep_core::config_kinds::CHANGE_KIND;
+    use otkeep_core::ops_kinds::{
+        BACKUP_PLAN_KIND, BACKUP_RECORD_KIND, LOG_REVIEW_KIND, LOG_SOURCE_KIND, RESTORE_TEST_KIND,
+    };
+    use otkeep_core::patch_kinds::{PATCH_DEPLOYMENT_KIND, PATCH_KIND};
+    use otkeep_core::remote_kinds::{REMOTE_SESSION_KIND, flag_reason};
+    use otkeep_core::risk_kinds::EXCEPTION_KIND;
+
+    let load = store
+        .load_demo(1, 60, "demo", &mut |_| {})
+        .await
+        .expect("the demo loads");
+    assert_eq!((load.sites_created, load.assets_created), (1, 60));
+    let all = ListQuery::default();
+    let mut total = 0;
+    let mut records = BTreeMap::new();
+    for kind in [
+        &PATCH_KIND,
+        &PATCH_DEPLOYMENT_KIND,
+        &CHANGE_KIND,
+        &EXCEPTION_KIND,
+        &OT_ACCOUNT_KIND,
+        &ACCESS_REVIEW_KIND,
+        &REVOCATION_KIND,
+        &REMOTE_SESSION_KIND,
+        &BACKUP_PLAN_KIND,
+        &BACKUP_RECORD_KIND,
+        &RESTORE_TEST_KIND,
+        &LOG_SOURCE_KIND,
+        &LOG_REVIEW_KIND,
+    ] {
+        let list = store.list_all(kind, &all).await.unwrap();
+        eprintln!("{}: {}", kind.name, list.len());
+        assert!(!list.is_empty(), "the demo has {}", kind.label_plural);
+        if kind.name != "exception" {
+            total += list.len();
+        }
+        records.insert(kind.name, list);
+    }
+    // Every operations record counted by the load; the demo's legacy exception is not one.
+    let legacy_exceptions = records["exception"]
+        .iter()
+        .filter(|e| !e.get("name").to_text().starts_with("Patch deferral"))
+        .count();
+    assert_eq!(
+        load.ops_records,
+        total + records["exception"].len() - legacy_exceptions
+    );
+
+    let deployments = &records["patch_deployment"];
+    let state = |r: &otkeep_core::Record| r.get("state").to_text();
+    assert!(deployments.iter().any(|d| state(d) == "deployed"));
+    assert!(deployments.iter().any(|d| state(d) == "deferred"));
+    assert!(deployments.iter().any(|d| matches!(
+        state(d).as_str(),
+        "evaluated" | "vendor_approved" | "tested" | "scheduled"
+    )));
+    let exceptions: Vec<i64> = records["exception"].iter().map(|e| e.id).collect();
+    for d in deployments.iter().filter(|d| state(d) == "deferred") {
+        let exception = d.get("exception_id").as_int();
+        assert!(
+            exception.is_some_and(|e| exceptions.contains(&e)),
+            "{} names its exception",
+            d.title()
+        );
+    }
+    for d in deployments.iter().filter(|d| state(d) == "scheduled") {
+        assert!(d.get("change_id").as_int().is_some(), "{}", d.title());
+    }
+    assert!(records["ot_account"].iter().any(|a| {
+        a.get("account_type").to_text() == "shared" && a.get("holders").to_text().is_empty()
+    }));
+    assert!(
+        records["revocation"]
+            .iter()
+            .any(|r| r.get("completed_at").to_text().is_empty())
+    );
+    let now = otkeep_core::value::datetime_text(jiff::Zoned::now().datetime());
+    assert!(
+        records["remote_session"]
+            .iter()
+            .any(|s| flag_reason(&s.values, &now).is_some()),
+        "a remote session is open past its window"
+    );
+    // The records are audited like any other and the chain holds.
+    assert_eq!(store.verify_audit().await.unwrap().broken, None);
+}
+
+/// Sites with few assets (the browser test's demo has 40) still get their operations records.
+async fn the_demo_loads_small_sites(store: Arc<Store>) {
+    let load = store
+        .load_demo(3, 40, "demo", &mut |_| {})
+        .await
+        .expect("the demo loads");
+    assert_eq!(load.sites_created, 3);
+    assert!(load.ops_records > 3 * 200, "{load:?}");
 }
