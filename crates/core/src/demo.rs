@@ -93,22 +93,28 @@ fn mix(seed: u64, n: u64) -> u64 {
     finalize(seed ^ finalize(n.wrapping_add(GOLDEN)))
 }
 
-/// splitmix64: tiny, fast and good enough for demo data.
-struct Rng(u64);
+/// splitmix64: tiny, fast and good enough for demo data (also the store's generated
+/// operations records use it, on their own stream).
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
 
-    fn next(&mut self) -> u64 {
+    /// A generator for item `n` of a stream (e.g. one per demo site).
+    pub fn seeded(stream: u64, n: u64) -> Rng {
+        Rng(mix(stream, n))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(GOLDEN);
         finalize(self.0)
     }
 
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 
     /// A number in `lo..=hi`.
@@ -116,8 +122,16 @@ impl Rng {
         lo + self.below(hi - lo + 1)
     }
 
+    /// A number in `lo..=hi` (`lo` when `hi <= lo`).
+    pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + self.below((hi - lo + 1) as usize) as i64
+    }
+
     /// True with a probability of `percent` %.
-    fn percent(&mut self, percent: usize) -> bool {
+    pub fn percent(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
 
@@ -126,8 +140,23 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
+    /// One item of a slice (`None` when empty).
+    pub fn choose<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len()))
+    }
+
     fn byte(&mut self) -> u8 {
-        (self.next() >> 56) as u8
+        (self.next_u64() >> 56) as u8
+    }
+
+    /// `n` hexadecimal digits.
+    pub fn hex(&mut self, n: usize) -> String {
+        let mut s = String::with_capacity(n + 16);
+        while s.len() < n {
+            s.push_str(&format!("{:016x}", self.next_u64()));
+        }
+        s.truncate(n);
+        s
     }
 }
 

@@ -16,6 +16,7 @@ use jiff::Span;
 use jiff::civil::{Date, DateTime};
 use otkeep_core::account_kinds::{ACCESS_REVIEW_KIND, OT_ACCOUNT_KIND, REVOCATION_KIND};
 use otkeep_core::config_kinds::CHANGE_KIND;
+use otkeep_core::demo::Rng;
 use otkeep_core::ops_kinds::{
     BACKUP_PLAN_KIND, BACKUP_RECORD_KIND, LOG_REVIEW_KIND, LOG_SOURCE_KIND, RESTORE_TEST_KIND,
 };
@@ -95,7 +96,7 @@ pub(crate) async fn demo_operations(
         site: site_id,
         code: code.to_string(),
         today,
-        rng: Rng::new(mix(OPS_STREAM, site_index as u64)),
+        rng: Rng::seeded(OPS_STREAM, site_index as u64),
         counts: OpsCounts::default(),
         names: HashSet::new(),
         people: Vec::new(),
@@ -110,70 +111,9 @@ pub(crate) async fn demo_operations(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pseudo-random numbers (splitmix64, as in `otkeep_core::demo`, on its own stream)
+// Pseudo-random numbers: `otkeep_core::demo::Rng` on a stream of their own
 
-const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 const OPS_STREAM: u64 = 0x0e7a_7105_0ae5_0001;
-
-fn finalize(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-fn mix(seed: u64, n: u64) -> u64 {
-    finalize(seed ^ finalize(n.wrapping_add(GOLDEN)))
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(GOLDEN);
-        finalize(self.0)
-    }
-
-    /// A number in `0..n`; 0 when `n` is 0.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-
-    /// A number in `lo..=hi` (`lo` when `hi < lo`).
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo {
-            return lo;
-        }
-        lo + self.below((hi - lo + 1) as usize) as i64
-    }
-
-    /// True with a probability of `percent` %.
-    fn percent(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    /// One item of a slice (`None` when empty).
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() {
-            None
-        } else {
-            items.get(self.below(items.len()))
-        }
-    }
-
-    /// `n` hexadecimal digits.
-    fn hex(&mut self, n: usize) -> String {
-        let mut s = String::with_capacity(n + 16);
-        while s.len() < n {
-            s.push_str(&format!("{:016x}", self.next()));
-        }
-        s.truncate(n);
-        s
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // People and helpers
@@ -214,8 +154,8 @@ fn people(rng: &mut Rng, n: usize) -> Vec<String> {
     let mut tries = 0;
     while out.len() < n && tries < 1000 {
         tries += 1;
-        let first = rng.pick(FIRST_NAMES).copied().unwrap_or("Alex");
-        let last = rng.pick(LAST_NAMES).copied().unwrap_or("Doe");
+        let first = rng.choose(FIRST_NAMES).copied().unwrap_or("Alex");
+        let last = rng.choose(LAST_NAMES).copied().unwrap_or("Doe");
         let name = format!("{first} {last}");
         if !out.iter().any(|p| p == &name || p.ends_with(last)) {
             out.push(name);
@@ -396,8 +336,8 @@ impl Gen<'_, '_> {
     /// Someone who worked at the site (or for a contractor) before, not one of today's people.
     fn former_person(&mut self) -> String {
         loop {
-            let first = self.rng.pick(FIRST_NAMES).copied().unwrap_or("Alex");
-            let last = self.rng.pick(LAST_NAMES).copied().unwrap_or("Doe");
+            let first = self.rng.choose(FIRST_NAMES).copied().unwrap_or("Alex");
+            let last = self.rng.choose(LAST_NAMES).copied().unwrap_or("Doe");
             let name = format!("{first} {last}");
             if !self.people.contains(&name) {
                 return name;
@@ -428,10 +368,10 @@ impl Gen<'_, '_> {
         for i in 0..PATCHES {
             // Released over three years, the last three within the last month.
             let age = if i >= PATCHES - 3 {
-                self.rng.range(2, 28)
+                self.rng.between(2, 28)
             } else {
                 let slot = (HISTORY_DAYS - 30) * (PATCHES - 3 - i) as i64 / (PATCHES - 3) as i64;
-                30 + slot - self.rng.range(0, 25)
+                30 + slot - self.rng.between(0, 25)
             };
             let Some(fi) = self.pick_family(&families) else {
                 continue;
@@ -470,17 +410,17 @@ impl Gen<'_, '_> {
             let mut members: Vec<(u8, u64, usize)> = family
                 .members
                 .iter()
-                .map(|&m| (rank(&assets[m].criticality), self.rng.next(), m))
+                .map(|&m| (rank(&assets[m].criticality), self.rng.next_u64(), m))
                 .collect();
             members.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            let count = (self.rng.range(1, 6) as usize).min(members.len());
+            let count = (self.rng.between(1, 6) as usize).min(members.len());
             let window = target_window_days(severity).unwrap_or(120);
             let mut plans = Vec::with_capacity(count);
             for &(_, _, m) in members.iter().take(count) {
                 let lag = match self.rng.below(100) {
-                    0..70 => self.rng.range(window / 4, window * 3 / 4),
-                    70..85 => self.rng.range(window * 3 / 4, window),
-                    _ => self.rng.range(window + 5, window * 2 + 30),
+                    0..70 => self.rng.between(window / 4, window * 3 / 4),
+                    70..85 => self.rng.between(window * 3 / 4, window),
+                    _ => self.rng.between(window + 5, window * 2 + 30),
                 };
                 let force_deferral = deferrals == 0 && i >= PATCHES / 2 && age > 20;
                 let state = if self.rng.percent(4) {
@@ -519,7 +459,7 @@ impl Gen<'_, '_> {
 
             for (m, state, lag) in plans {
                 let asset = &assets[m];
-                let evaluated = age - self.rng.range(0, 5.min(age));
+                let evaluated = age - self.rng.between(0, 5.min(age));
                 let mut v = json!({"name": clip(&format!("{name} on {}", asset.name), 300),
                     "patch_id": patch, "asset_id": asset.id, "state": state,
                     "evaluated_on": self.day(evaluated)});
@@ -530,9 +470,9 @@ impl Gen<'_, '_> {
                         Class::Network => "lab switch",
                         _ => "virtual test clone",
                     },
-                    self.rng.range(24, 72),
+                    self.rng.between(24, 72),
                     self.code,
-                    self.rng.range(1000, 9999)
+                    self.rng.between(1000, 9999)
                 );
                 match state {
                     "tested" => v["test_evidence"] = json!(evidence),
@@ -561,9 +501,9 @@ impl Gen<'_, '_> {
                     "deferred" => {
                         written_deferrals += 1;
                         let until = if written_deferrals == 1 || self.rng.percent(25) {
-                            self.rng.range(5, 60)
+                            self.rng.between(5, 60)
                         } else {
-                            -self.rng.range(20, 200)
+                            -self.rng.between(20, 200)
                         };
                         let exception = self
                             .patch_exception(&name, asset, &spec.advisories, until)
@@ -618,7 +558,7 @@ impl Gen<'_, '_> {
             .filter(|&i| families[i].class == class)
             .flat_map(|i| std::iter::repeat_n(i, families[i].members.len()))
             .collect();
-        self.rng.pick(&of_class).copied()
+        self.rng.choose(&of_class).copied()
     }
 
     fn patch_spec(
@@ -629,13 +569,13 @@ impl Gen<'_, '_> {
         assets: &[OpsAsset],
     ) -> PatchSpec {
         let year = released.year();
-        let cve = |rng: &mut Rng| format!("CVE-{year}-{}", rng.range(10000, 49999));
+        let cve = |rng: &mut Rng| format!("CVE-{year}-{}", rng.between(10000, 49999));
         let mut advisories = match family.vendor.as_str() {
-            "Siemens" => format!("SSA-{}", self.rng.range(100000, 999999)),
-            "Rockwell Automation" => format!("SD{}", self.rng.range(1600, 1799)),
+            "Siemens" => format!("SSA-{}", self.rng.between(100000, 999999)),
+            "Rockwell Automation" => format!("SD{}", self.rng.between(1600, 1799)),
             _ => String::new(),
         };
-        for _ in 0..self.rng.range(1, 3) {
+        for _ in 0..self.rng.between(1, 3) {
             if !advisories.is_empty() {
                 advisories.push_str(", ");
             }
@@ -659,7 +599,7 @@ impl Gen<'_, '_> {
                         "V{}.{}.{}",
                         1 + base % 4,
                         base % 7 + n,
-                        self.rng.range(0, 9)
+                        self.rng.between(0, 9)
                     )
                 };
                 PatchSpec {
@@ -700,7 +640,7 @@ impl Gen<'_, '_> {
                         released.month()
                     ),
                     products: products.into(),
-                    version: format!("KB50{}", self.rng.range(10000, 49999)),
+                    version: format!("KB50{}", self.rng.between(10000, 49999)),
                     patch_type: "os_patch",
                     advisories,
                     notes: "Monthly cumulative update, approved by the control system vendors' compatibility lists.".into(),
@@ -719,14 +659,14 @@ impl Gen<'_, '_> {
         assets: &[OpsAsset],
     ) -> Result<i64, StoreError> {
         let title = self.unique(&format!("Deploy {name}"), 120);
-        let start = -self.rng.range(2, 21);
+        let start = -self.rng.between(2, 21);
         let safety = targets.iter().any(|id| {
             assets
                 .iter()
                 .any(|a| a.id == *id && a.asset_type == "safety_controller")
         });
         let requested_by = self.person();
-        let external = format!("MOC-{}-{}", self.code, self.rng.range(1000, 9999));
+        let external = format!("MOC-{}-{}", self.code, self.rng.between(1000, 9999));
         self.create(
             &CHANGE_KIND,
             json!({"name": title,
@@ -758,7 +698,7 @@ impl Gen<'_, '_> {
         until: i64,
     ) -> Result<i64, StoreError> {
         let title = self.unique(&format!("Patch deferral: {name} on {}", asset.name), 120);
-        let expiry = until.min(0) - self.rng.range(60, 240);
+        let expiry = until.min(0) - self.rng.between(60, 240);
         let lead = self.lead();
         let residual = if self.rng.percent(70) {
             "medium"
@@ -793,19 +733,19 @@ impl Gen<'_, '_> {
             let system = &assets[si];
             // Yearly reviews, the latest 3 weeks to 14 months ago (so some are overdue).
             let mut reviews = Vec::new();
-            let mut ago = self.rng.range(20, 430);
+            let mut ago = self.rng.between(20, 430);
             while ago < HISTORY_DAYS {
                 reviews.push(ago);
-                ago += 365 + self.rng.range(-20, 20);
+                ago += 365 + self.rng.between(-20, 20);
             }
             reviews.reverse();
             let templates = account_templates(system);
-            let n = (self.rng.range(3, 6) as usize).min(templates.len());
+            let n = (self.rng.between(3, 6) as usize).min(templates.len());
             // (id, created ago, ended ago, ended by the review of that day)
             let mut made: Vec<(i64, i64, Option<i64>, bool)> = Vec::new();
             let mut taken: HashSet<String> = HashSet::new();
             for t in templates.iter().take(n) {
-                let created = self.rng.range(200, 1800);
+                let created = self.rng.between(200, 1800);
                 // Personal and vendor accounts end now and then: a leaver, a changed role, a
                 // contract ended or a review finding.
                 let mut end: Option<(i64, &'static str)> = None;
@@ -816,14 +756,14 @@ impl Gen<'_, '_> {
                         .filter(|r| *r < created - 30 && *r > 3)
                         .collect();
                     if !by_review.is_empty() && self.rng.percent(40) {
-                        end = self.rng.pick(&by_review).map(|r| (*r, "review"));
+                        end = self.rng.choose(&by_review).map(|r| (*r, "review"));
                     } else if created > 40 {
                         let reason = match t.account_type {
                             "vendor" => "contract_ended",
                             _ if self.rng.percent(70) => "leaver",
                             _ => "role_change",
                         };
-                        end = Some((self.rng.range(3, created - 30), reason));
+                        end = Some((self.rng.between(3, created - 30), reason));
                     }
                 }
                 // Leavers are former staff, not among the site's people of today.
@@ -941,7 +881,7 @@ impl Gen<'_, '_> {
         // About four revocations a year: the ended accounts, plus leavers whose access was
         // only in the domain.
         while ended.len() < 12 {
-            let ago = self.rng.range(10, HISTORY_DAYS - 5);
+            let ago = self.rng.between(10, HISTORY_DAYS - 5);
             let person = self.former_person();
             let reason = if self.rng.percent(60) {
                 "leaver"
@@ -952,12 +892,12 @@ impl Gen<'_, '_> {
         }
         ended.sort_by_key(|e| std::cmp::Reverse(e.0));
         for (ago, person, reason, account) in ended {
-            let (hour, minute) = (self.rng.range(7, 16), self.rng.range(0, 59));
+            let (hour, minute) = (self.rng.between(7, 16), self.rng.between(0, 59));
             let requested = self.at(ago, hour, minute);
             let hours = match self.rng.below(100) {
-                0..55 => self.rng.range(1, 8),
-                55..80 => self.rng.range(16, 30),
-                _ => self.rng.range(40, 140),
+                0..55 => self.rng.between(1, 8),
+                55..80 => self.rng.between(16, 30),
+                _ => self.rng.between(40, 140),
             };
             let completed = requested
                 .checked_add(Span::new().hours(hours))
@@ -983,9 +923,9 @@ impl Gen<'_, '_> {
                 None => (Vec::new(), format!("{} (contractor)", self.person())),
             };
             let (ago, hour, minute) = (
-                self.rng.range(1, 3),
-                self.rng.range(7, 11),
-                self.rng.range(0, 59),
+                self.rng.between(1, 3),
+                self.rng.between(7, 11),
+                self.rng.between(0, 59),
             );
             let requested = self.at(ago, hour, minute);
             let requested_by = self.lead();
@@ -1047,9 +987,9 @@ impl Gen<'_, '_> {
         let mut sessions: Vec<(i64, &'static str)> = Vec::new();
         let months = HISTORY_DAYS / 30;
         for m in 0..months {
-            let per_month = self.rng.range(1, 3);
+            let per_month = self.rng.between(1, 3);
             for _ in 0..per_month {
-                let ago = HISTORY_DAYS - 30 * m - self.rng.range(0, 29);
+                let ago = HISTORY_DAYS - 30 * m - self.rng.between(0, 29);
                 if ago < 3 {
                     continue;
                 }
@@ -1062,14 +1002,14 @@ impl Gen<'_, '_> {
             }
         }
         // Past their window and never closed, so the flags show.
-        sessions.push((self.rng.range(3, 10), "ended"));
+        sessions.push((self.rng.between(3, 10), "ended"));
         if self.rng.percent(60) {
-            sessions.push((self.rng.range(12, 40), "access_granted"));
+            sessions.push((self.rng.between(12, 40), "access_granted"));
         }
         // Coming up: requested, and one with its temporary access already prepared.
-        sessions.push((-self.rng.range(3, 14), "requested"));
-        sessions.push((-self.rng.range(5, 20), "requested"));
-        sessions.push((-self.rng.range(1, 2), "access_granted"));
+        sessions.push((-self.rng.between(3, 14), "requested"));
+        sessions.push((-self.rng.between(5, 20), "requested"));
+        sessions.push((-self.rng.between(1, 2), "access_granted"));
         sessions.sort_by_key(|s| std::cmp::Reverse(s.0));
 
         for (k, (ago, status)) in sessions.into_iter().enumerate() {
@@ -1079,7 +1019,7 @@ impl Gen<'_, '_> {
                 None => continue,
             };
             // One asset, sometimes a second one of the same type.
-            let Some(&first) = self.rng.pick(&targets) else {
+            let Some(&first) = self.rng.choose(&targets) else {
                 continue;
             };
             let mut chosen = vec![first];
@@ -1089,21 +1029,21 @@ impl Gen<'_, '_> {
                 .filter(|&t| t != first && assets[t].asset_type == assets[first].asset_type)
                 .collect();
             if self.rng.percent(30)
-                && let Some(&t) = self.rng.pick(&same)
+                && let Some(&t) = self.rng.choose(&same)
             {
                 chosen.push(t);
             }
             let ids: Vec<i64> = chosen.iter().map(|&t| assets[t].id).collect();
             let purposes = session_purposes(&assets[first].asset_type).unwrap_or(CONTROLLER_WORK);
-            let (purpose, summary) = *self.rng.pick(purposes).unwrap_or(&CONTROLLER_WORK[0]);
+            let (purpose, summary) = *self.rng.choose(purposes).unwrap_or(&CONTROLLER_WORK[0]);
             let first = assets[first].name.as_str();
             let requester = engineers
                 .get(ci)
                 .map(|e| e[self.rng.below(2)].clone())
                 .unwrap_or_default();
-            let hour = self.rng.range(7, 15);
+            let hour = self.rng.between(7, 15);
             let start = self.at(ago, hour, 0);
-            let hours = self.rng.range(2, 8);
+            let hours = self.rng.between(2, 8);
             let end = start.checked_add(Span::new().hours(hours)).unwrap_or(start);
             let short = company.split(" (").next().unwrap_or(&company).to_string();
             let mut v = json!({"name": clip(&format!("{short}: {purpose} on {first}"), 200),
@@ -1117,9 +1057,9 @@ impl Gen<'_, '_> {
             }
             if matches!(status, "ended" | "closed") {
                 let begun = start
-                    .checked_add(Span::new().minutes(self.rng.range(2, 25)))
+                    .checked_add(Span::new().minutes(self.rng.between(2, 25)))
                     .unwrap_or(start);
-                let minutes = self.rng.range(30, hours * 60 - 30);
+                let minutes = self.rng.between(30, hours * 60 - 30);
                 let done = begun
                     .checked_add(Span::new().minutes(minutes))
                     .unwrap_or(begun);
@@ -1213,7 +1153,7 @@ impl Gen<'_, '_> {
                 size: (30_000_000_000, 120_000_000_000),
             },
         ];
-        let wanted = self.rng.range(3, 5) as usize;
+        let wanted = self.rng.between(3, 5) as usize;
         let plans: Vec<&BackupPlan> = candidates
             .iter()
             .filter(|p| !p.members.is_empty())
@@ -1236,7 +1176,7 @@ impl Gen<'_, '_> {
                 )
                 .await?;
             // Backups of the last six months; the second plan's latest one failed.
-            let mut ago = self.rng.range(0, plan.frequency - 1);
+            let mut ago = self.rng.between(0, plan.frequency - 1);
             let mut first = true;
             while ago <= 182 {
                 let result = if first && pi == 1 {
@@ -1252,7 +1192,7 @@ impl Gen<'_, '_> {
                 let mut v = json!({"plan_id": id, "taken_on": self.day(ago), "result": result,
                     "taken_by": if plan.tool.is_empty() { self.person() } else { plan.tool.to_string() }});
                 if result != "failed" {
-                    let size = self.rng.range(plan.size.0, plan.size.1);
+                    let size = self.rng.between(plan.size.0, plan.size.1);
                     v["size_bytes"] = json!(size);
                     v["checksum"] = json!(format!("sha256:{}", self.rng.hex(64)));
                 }
@@ -1270,11 +1210,11 @@ impl Gen<'_, '_> {
             if pi + 1 == count {
                 continue;
             }
-            let mut ago = self.rng.range(20, 340);
+            let mut ago = self.rng.between(20, 340);
             let mut tests = Vec::new();
             while ago < HISTORY_DAYS {
                 tests.push(ago);
-                ago += 365 + self.rng.range(-15, 15);
+                ago += 365 + self.rng.between(-15, 15);
             }
             for (ti, ago) in tests.into_iter().rev().enumerate() {
                 let target = plan
@@ -1287,9 +1227,9 @@ impl Gen<'_, '_> {
                     "success"
                 };
                 let minutes = match plan.contents {
-                    "server_image" => self.rng.range(90, 360),
-                    "controller_program" => self.rng.range(15, 60),
-                    _ => self.rng.range(20, 120),
+                    "server_image" => self.rng.between(90, 360),
+                    "controller_program" => self.rng.between(15, 60),
+                    _ => self.rng.between(20, 120),
                 };
                 let tester = self.person();
                 let evidence = if result == "partial" {
@@ -1299,7 +1239,7 @@ impl Gen<'_, '_> {
                     format!(
                         "Restored to the test environment and compared with the running system; protocol {}-RT-{}.",
                         self.code,
-                        self.rng.range(100, 999)
+                        self.rng.between(100, 999)
                     )
                 };
                 self.create(
@@ -1372,11 +1312,11 @@ impl Gen<'_, '_> {
                 )
                 .await?;
             // Monthly or quarterly reviews; the second source's latest review is late.
-            let mut ago = self.rng.range(1, 12) + if si == 1 { review_days + 10 } else { 0 };
+            let mut ago = self.rng.between(1, 12) + if si == 1 { review_days + 10 } else { 0 };
             let mut reviews = Vec::new();
             while ago < HISTORY_DAYS {
                 reviews.push(ago);
-                ago += review_days + self.rng.range(-5, 5);
+                ago += review_days + self.rng.between(-5, 5);
             }
             for (ri, ago) in reviews.into_iter().rev().enumerate() {
                 let period_to = ago + 1;
@@ -1385,7 +1325,7 @@ impl Gen<'_, '_> {
                     "reviewer": self.lead(),
                     "period_from": self.day(period_from), "period_to": self.day(period_to)});
                 if self.rng.percent(8) || (si == 0 && ri == 20) {
-                    let anomaly = *self.rng.pick(ANOMALIES).unwrap_or(&ANOMALIES[0]);
+                    let anomaly = *self.rng.choose(ANOMALIES).unwrap_or(&ANOMALIES[0]);
                     v["anomalies"] = json!(anomaly);
                     if !escalated && si == 0 && ri >= 20 {
                         escalated = true;
@@ -1393,7 +1333,7 @@ impl Gen<'_, '_> {
                         v["incident_ref"] = json!(format!(
                             "INC-{}-{:03}",
                             self.date(ago).year(),
-                            self.rng.range(1, 200)
+                            self.rng.between(1, 200)
                         ));
                     }
                 } else {
@@ -1783,17 +1723,17 @@ mod tests {
 
     #[test]
     fn the_generator_is_deterministic() {
-        let a: Vec<u64> = (0..5).map(|_| Rng::new(7).next()).collect();
-        let mut r1 = Rng::new(mix(OPS_STREAM, 3));
-        let mut r2 = Rng::new(mix(OPS_STREAM, 3));
+        let a: Vec<u64> = (0..5).map(|_| Rng::new(7).next_u64()).collect();
+        let mut r1 = Rng::seeded(OPS_STREAM, 3);
+        let mut r2 = Rng::seeded(OPS_STREAM, 3);
         assert_eq!(people(&mut r1, 10), people(&mut r2, 10));
         assert_eq!(a[0], a[4]);
         let mut r = Rng::new(1);
         for _ in 0..1000 {
-            let x = r.range(3, 5);
+            let x = r.between(3, 5);
             assert!((3..=5).contains(&x));
         }
-        assert_eq!(r.range(5, 5), 5);
+        assert_eq!(r.between(5, 5), 5);
         assert_eq!(r.hex(64).len(), 64);
     }
 }

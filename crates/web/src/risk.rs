@@ -527,6 +527,30 @@ pub async fn method_save(
 // ---------------------------------------------------------------- records
 
 /// What the detail page of a risk record says about its state, as (badge key, text) lines.
+/// Who approved a change or remote session for each required group, and who is awaited.
+async fn approval_lines(
+    state: &AppState,
+    record: &Record,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(state
+        .store
+        .change_approvals(record)
+        .await?
+        .into_iter()
+        .map(|g| match g.signed_by {
+            Some(by) => ("ok".into(), format!("{}: approved by {by}", g.label)),
+            None => (
+                "todo".into(),
+                format!(
+                    "{}: awaiting the signature of a {}",
+                    g.label,
+                    g.roles.join(" or ").replace('_', " ")
+                ),
+            ),
+        })
+        .collect())
+}
+
 pub(crate) async fn status_lines(
     state: &AppState,
     record: &Record,
@@ -599,38 +623,14 @@ pub(crate) async fn status_lines(
             }
         }
         "remote_session" => {
-            for g in state.store.change_approvals(record).await? {
-                match g.signed_by {
-                    Some(by) => out.push(("ok".into(), format!("{}: approved by {by}", g.label))),
-                    None => out.push((
-                        "todo".into(),
-                        format!(
-                            "{}: awaiting the signature (meaning approved) of a {}",
-                            g.label,
-                            g.roles.join(" or ").replace('_', " ")
-                        ),
-                    )),
-                }
-            }
+            out.extend(approval_lines(state, record).await?);
             let now = otkeep_core::value::datetime_text(jiff::Zoned::now().datetime());
             if let Some(flag) = otkeep_core::remote_kinds::flag_reason(&record.values, &now) {
                 out.push(("todo".into(), format!("Flagged: {flag}.")));
             }
         }
         "change" => {
-            for g in state.store.change_approvals(record).await? {
-                match g.signed_by {
-                    Some(by) => out.push(("ok".into(), format!("{}: approved by {by}", g.label))),
-                    None => out.push((
-                        "todo".into(),
-                        format!(
-                            "{}: awaiting the signature of a {}",
-                            g.label,
-                            g.roles.join(" or ").replace('_', " ")
-                        ),
-                    )),
-                }
-            }
+            out.extend(approval_lines(state, record).await?);
             let events = state.store.events_of_change(record.id, &scope).await?;
             if events.is_empty() {
                 out.push((
