@@ -89,11 +89,20 @@ impl Store {
             scope: scope.clone(),
             ..ListQuery::default()
         };
-        let critical: Vec<Record> = self
-            .list_all(&ASSET_KIND, &q)
-            .await?
-            .into_iter()
-            .filter(otkeep_core::ops_kpi::is_critical_asset)
+        let assets = self.list_all(&ASSET_KIND, &q).await?;
+        self.restore_kpi_of(&assets, scope, today).await
+    }
+
+    /// The restore-test KPI of `scope` over its `assets` (already read).
+    pub(crate) async fn restore_kpi_of(
+        &self,
+        assets: &[Record],
+        scope: &Scope,
+        today: Date,
+    ) -> Result<RestoreKpi, StoreError> {
+        let critical: Vec<&Record> = assets
+            .iter()
+            .filter(|a| otkeep_core::ops_kpi::is_critical_asset(a))
             .collect();
         let mut planned: HashMap<i64, bool> = HashMap::new();
         for (plan, _, restore) in self.backup_status(scope).await? {

@@ -76,9 +76,9 @@ impl Store {
         now: DateTime,
     ) -> Result<OperationsKpis, StoreError> {
         let today = now.date();
-        let critical: HashSet<i64> = self
-            .all_in(&ASSET_KIND, scope)
-            .await?
+        // The assets are the largest read: once, for both the patch and the restore KPIs.
+        let assets = self.all_in(&ASSET_KIND, scope).await?;
+        let critical: HashSet<i64> = assets
             .iter()
             .filter(|a| is_critical_asset(a))
             .map(|a| a.id)
@@ -97,7 +97,7 @@ impl Store {
         );
         let remote =
             otkeep_core::ops_kpi::remote_kpi(&self.all_in(&REMOTE_SESSION_KIND, scope).await?, now);
-        let restore = self.restore_kpi(scope, today).await?;
+        let restore = self.restore_kpi_of(&assets, scope, today).await?;
         Ok(OperationsKpis {
             now,
             critical_assets: critical.len(),
