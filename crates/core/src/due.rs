@@ -380,6 +380,82 @@ pub fn account_review(
     })
 }
 
+/// Days a new holder of a program role has to complete its trainings.
+pub const TRAINING_GRACE_DAYS: i64 = 30;
+
+/// The trainings the holders of program roles (`assignments`) lack or must refresh: for each
+/// current holder and each training of their site and role, the latest completion by that
+/// person (names compared without case) is valid until its `expires_on`, else its completion
+/// plus the training's refresh interval, else for good; never completed is due
+/// [`TRAINING_GRACE_DAYS`] after the person took the role (today when that is not known).
+pub fn training_obligations(
+    assignments: &[Record],
+    trainings: &[Record],
+    completions: &[Record],
+    today: Date,
+) -> Vec<Obligation> {
+    use std::collections::HashMap;
+    let key = |person: &str| person.trim().to_lowercase();
+    let mut latest: HashMap<(i64, String), &Record> = HashMap::new();
+    for c in completions {
+        let (Some(training), Some(done)) = (c.get("training_id").as_int(), date(c, "completed_on"))
+        else {
+            continue;
+        };
+        let e = latest
+            .entry((training, key(&text(c, "person"))))
+            .or_insert(c);
+        if date(e, "completed_on").is_none_or(|d| d < done) {
+            *e = c;
+        }
+    }
+    let mut out = Vec::new();
+    for a in assignments {
+        if date(a, "until").is_some_and(|u| u < today) {
+            continue;
+        }
+        let (person, role) = (text(a, "person"), text(a, "role"));
+        for t in trainings
+            .iter()
+            .filter(|t| t.site_id() == a.site_id() && text(t, "role") == role)
+        {
+            let done = latest.get(&(t.id, key(&person)));
+            let (due, what) = match done {
+                None => (
+                    date(a, "since")
+                        .and_then(|s| {
+                            s.checked_add(jiff::Span::new().days(TRAINING_GRACE_DAYS))
+                                .ok()
+                        })
+                        .unwrap_or(today),
+                    format!("complete the training '{}'", t.title()),
+                ),
+                Some(c) => {
+                    let refresh = t.get("refresh_days").as_int().and_then(|days| {
+                        date(c, "completed_on")?
+                            .checked_add(jiff::Span::new().days(days))
+                            .ok()
+                    });
+                    let Some(until) = date(c, "expires_on").or(refresh) else {
+                        continue;
+                    };
+                    (until, format!("refresh the training '{}'", t.title()))
+                }
+            };
+            out.push(Obligation {
+                due,
+                what,
+                kind: a.kind.name,
+                record_id: a.id,
+                site_id: a.site_id(),
+                title: person.clone(),
+                owner: person.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// The kinds [`obligations`] has rules for.
 pub const KINDS_WITH_DATES: &[&str] = &[
     "countermeasure",

@@ -546,6 +546,9 @@ pub static KINDS: &[&KindDef] = &[
     &crate::account_kinds::ACCESS_REVIEW_KIND,
     &crate::account_kinds::REVOCATION_KIND,
     &crate::remote_kinds::REMOTE_SESSION_KIND,
+    &crate::gov_kinds::ROLE_ASSIGNMENT_KIND,
+    &crate::gov_kinds::TRAINING_KIND,
+    &crate::gov_kinds::TRAINING_RECORD_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

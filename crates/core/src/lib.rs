@@ -19,6 +19,7 @@ pub mod demo;
 pub mod due;
 pub mod firmware;
 pub mod gap;
+pub mod gov_kinds;
 pub mod kind;
 pub mod kinds;
 pub mod model;

@@ -1,5 +1,6 @@
-//! Operations records (issue 8). So far: backup plans, backup records and restore tests, with
-//! the due rules and the restore-test KPI.
+//! Operations records (issue 8): backup plans, backup records and restore tests, log sources
+//! and log reviews, and the form defaults of every operations kind. Patches, accounts and
+//! remote sessions have modules of their own.
 
 use crate::kind::{Choice, Field, FieldType as T, KindDef, SiteRule, no_check};
 use crate::kinds::{NAME, OWNER, SITE};

@@ -8,6 +8,7 @@ use otkeep_core::access::Scope;
 use otkeep_core::account_kinds::REVOCATION_KIND;
 use otkeep_core::config_kinds::{CERTIFICATE_KIND, CHANGE_KIND};
 use otkeep_core::due::{Approval, Obligation, obligations, sort};
+use otkeep_core::gov_kinds::{ROLE_ASSIGNMENT_KIND, TRAINING_KIND, TRAINING_RECORD_KIND};
 use otkeep_core::kinds::ASSESSMENT_KIND;
 use otkeep_core::ops_kinds::{LOG_REVIEW_KIND, LOG_SOURCE_KIND};
 use otkeep_core::remote_kinds::REMOTE_SESSION_KIND;
@@ -91,6 +92,12 @@ impl Store {
         }
         out.extend(self.baseline_obligations(scope).await?);
         out.extend(self.operations_obligations(scope, day).await?);
+        out.extend(otkeep_core::due::training_obligations(
+            &self.list_all(&ROLE_ASSIGNMENT_KIND, &q).await?,
+            &self.list_all(&TRAINING_KIND, &q).await?,
+            &self.list_all(&TRAINING_RECORD_KIND, &q).await?,
+            day,
+        ));
         for (plan, backup, restore) in self.backup_status(scope).await? {
             out.extend(otkeep_core::due::backup_obligations(
                 &plan, backup, restore, day,

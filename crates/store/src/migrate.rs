@@ -151,6 +151,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 19,
+        name: "program roles and training",
+        common: include_str!("migrations/0019_training.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

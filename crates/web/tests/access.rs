@@ -211,6 +211,33 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    risk_a.insert(
+        "role-assignments",
+        created(
+            &admin,
+            "/api/v1/role-assignments",
+            json!({"site_id": site_a, "person": "Operator One", "role": "operations"}),
+        )
+        .await,
+    );
+    let training = created(
+        &admin,
+        "/api/v1/trainings",
+        json!({"site_id": site_a, "name": "OT security basics", "role": "operations",
+               "refresh_days": 365, "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("trainings", training);
+    risk_a.insert(
+        "training-records",
+        created(
+            &admin,
+            "/api/v1/training-records",
+            json!({"site_id": site_a, "training_id": training, "person": "Operator One",
+                   "completed_on": "2026-10-01"}),
+        )
+        .await,
+    );
     let patch = created(
         &admin,
         "/api/v1/patches",

@@ -1,0 +1,144 @@
+//! Governance records (issue 9), started with program roles and training: who holds which
+//! program role on a site, the trainings each role needs (with their refresh interval) and
+//! the completion records. The due engine asks for every training a role holder lacks or
+//! whose refresh has fallen due ([`crate::due::training_obligations`]).
+
+use crate::config_kinds::text;
+use crate::kind::{Choice, Field, FieldType as T, KindDef, SiteRule, no_check};
+use crate::kinds::{NAME, OWNER, SITE};
+use crate::value::{FieldError, Values};
+
+const fn c(key: &'static str, label: &'static str) -> Choice {
+    Choice { key, label }
+}
+
+/// The program roles (our own short titles), used for people and the trainings they need.
+pub const PROGRAM_ROLES: &[Choice] = &[
+    c("engineering", "Engineering"),
+    c("operations", "Operations (operators)"),
+    c("maintenance", "Maintenance"),
+    c("it", "IT"),
+    c("security", "OT security"),
+    c("quality", "Quality and validation"),
+    c("system_owner", "System owner"),
+    c("administrator", "System administrator"),
+    c("vendor", "Vendor"),
+    c("integrator", "Integrator"),
+];
+
+pub static ROLE_ASSIGNMENT_KIND: KindDef = KindDef {
+    name: "role_assignment",
+    plural: "role-assignments",
+    label: "Program role of a person",
+    label_plural: "Program roles",
+    group: "Governance",
+    about: "Who holds which role of the OT security program on a site, since and until when.",
+    table: "role_assignment",
+    fields: &[
+        SITE,
+        Field::new("person", "Person", T::Text { max: 200 })
+            .required()
+            .search()
+            .sort()
+            .list(),
+        Field::new("role", "Role", T::Choice(PROGRAM_ROLES))
+            .required()
+            .filter()
+            .list(),
+        Field::new("since", "Since", T::Date).sort(),
+        Field::new("until", "Until", T::Date)
+            .help("Leave empty while the person holds the role.")
+            .list(),
+        Field::new("notes", "Notes", T::LongText),
+    ],
+    title_field: "person",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "person", "role"]],
+    default_sort: "person",
+    check: no_check,
+    transition: None,
+};
+
+pub static TRAINING_KIND: KindDef = KindDef {
+    name: "training",
+    plural: "trainings",
+    label: "Required training",
+    label_plural: "Required trainings",
+    group: "Governance",
+    about: "A training that every holder of a program role on the site must have, and how often it is refreshed.",
+    table: "training",
+    fields: &[
+        SITE,
+        NAME,
+        Field::new("role", "Required for", T::Choice(PROGRAM_ROLES))
+            .required()
+            .filter()
+            .list(),
+        Field::new(
+            "refresh_days",
+            "Refresh every (days)",
+            T::Int { min: 1, max: 3650 },
+        )
+        .help("Leave empty for a training taken once.")
+        .list(),
+        Field::new("content", "Content", T::LongText).search(),
+        OWNER,
+    ],
+    title_field: "name",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "name", "role"]],
+    default_sort: "name",
+    check: no_check,
+    transition: None,
+};
+
+pub static TRAINING_RECORD_KIND: KindDef = KindDef {
+    name: "training_record",
+    plural: "training-records",
+    label: "Training completed",
+    label_plural: "Training records",
+    group: "Governance",
+    about: "A person completed a training: when, with whom, the evidence, and until when it is valid.",
+    table: "training_record",
+    fields: &[
+        SITE,
+        Field::new("training_id", "Training", T::Ref("training"))
+            .required()
+            .filter()
+            .list()
+            .site_rule(SiteRule::SameSite),
+        Field::new("person", "Person", T::Text { max: 200 })
+            .required()
+            .search()
+            .sort()
+            .list(),
+        Field::new("completed_on", "Completed on", T::Date)
+            .required()
+            .sort()
+            .list(),
+        Field::new("trainer", "Trainer", T::Text { max: 200 }),
+        Field::new("evidence", "Evidence", T::Text { max: 500 })
+            .help("Certificate, attendance list or e-learning record."),
+        Field::new("expires_on", "Valid until", T::Date)
+            .help("Leave empty to count from the training's refresh interval.")
+            .list(),
+    ],
+    title_field: "person",
+    site_field: Some("site_id"),
+    unique: &[],
+    default_sort: "completed_on",
+    check: check_record,
+    transition: None,
+};
+
+fn check_record(values: &Values) -> Vec<FieldError> {
+    let (done, until) = (text(values, "completed_on"), text(values, "expires_on"));
+    if !done.is_empty() && !until.is_empty() && until < done {
+        vec![FieldError::new(
+            "expires_on",
+            "a training cannot expire before it was completed",
+        )]
+    } else {
+        Vec::new()
+    }
+}
