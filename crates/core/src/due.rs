@@ -383,17 +383,33 @@ pub fn account_review(
 /// Days a new holder of a program role has to complete its trainings.
 pub const TRAINING_GRACE_DAYS: i64 = 30;
 
-/// The trainings the holders of program roles (`assignments`) lack or must refresh: for each
-/// current holder and each training of their site and role, the latest completion by that
+/// Where one current holder of a program role stands with one training of their role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainingState {
+    /// Never completed: due [`TRAINING_GRACE_DAYS`] after the person took the role (today
+    /// when that is not known).
+    Missing { due: Date },
+    /// Completed; valid until the date (`None`: for good).
+    Done { until: Option<Date> },
+}
+
+impl TrainingState {
+    /// Whether it counts as current on `today`.
+    pub fn current(self, today: Date) -> bool {
+        matches!(self, TrainingState::Done { until } if until.is_none_or(|u| u >= today))
+    }
+}
+
+/// For each current holder of a program role (`assignments`: `until` not passed) and each
+/// training of their site and role, the state of that training: the latest completion by the
 /// person (names compared without case) is valid until its `expires_on`, else its completion
-/// plus the training's refresh interval, else for good; never completed is due
-/// [`TRAINING_GRACE_DAYS`] after the person took the role (today when that is not known).
-pub fn training_obligations(
-    assignments: &[Record],
-    trainings: &[Record],
+/// plus the training's refresh interval, else for good.
+pub fn training_states<'a>(
+    assignments: &'a [Record],
+    trainings: &'a [Record],
     completions: &[Record],
     today: Date,
-) -> Vec<Obligation> {
+) -> Vec<(&'a Record, &'a Record, TrainingState)> {
     use std::collections::HashMap;
     let key = |person: &str| person.trim().to_lowercase();
     let mut latest: HashMap<(i64, String), &Record> = HashMap::new();
@@ -419,41 +435,63 @@ pub fn training_obligations(
             .iter()
             .filter(|t| t.site_id() == a.site_id() && text(t, "role") == role)
         {
-            let done = latest.get(&(t.id, key(&person)));
-            let (due, what) = match done {
-                None => (
-                    date(a, "since")
+            let state = match latest.get(&(t.id, key(&person))) {
+                None => TrainingState::Missing {
+                    due: date(a, "since")
                         .and_then(|s| {
                             s.checked_add(jiff::Span::new().days(TRAINING_GRACE_DAYS))
                                 .ok()
                         })
                         .unwrap_or(today),
-                    format!("complete the training '{}'", t.title()),
-                ),
+                },
                 Some(c) => {
                     let refresh = t.get("refresh_days").as_int().and_then(|days| {
                         date(c, "completed_on")?
                             .checked_add(jiff::Span::new().days(days))
                             .ok()
                     });
-                    let Some(until) = date(c, "expires_on").or(refresh) else {
-                        continue;
-                    };
-                    (until, format!("refresh the training '{}'", t.title()))
+                    TrainingState::Done {
+                        until: date(c, "expires_on").or(refresh),
+                    }
                 }
             };
-            out.push(Obligation {
+            out.push((a, t, state));
+        }
+    }
+    out
+}
+
+/// The trainings current role holders lack or must refresh (see [`training_states`]).
+pub fn training_obligations(
+    assignments: &[Record],
+    trainings: &[Record],
+    completions: &[Record],
+    today: Date,
+) -> Vec<Obligation> {
+    training_states(assignments, trainings, completions, today)
+        .into_iter()
+        .filter_map(|(a, t, state)| {
+            let (due, what) = match state {
+                TrainingState::Missing { due } => {
+                    (due, format!("complete the training '{}'", t.title()))
+                }
+                TrainingState::Done { until: Some(u) } => {
+                    (u, format!("refresh the training '{}'", t.title()))
+                }
+                TrainingState::Done { until: None } => return None,
+            };
+            let person = text(a, "person");
+            Some(Obligation {
                 due,
                 what,
                 kind: a.kind.name,
                 record_id: a.id,
                 site_id: a.site_id(),
                 title: person.clone(),
-                owner: person.clone(),
-            });
-        }
-    }
-    out
+                owner: person,
+            })
+        })
+        .collect()
 }
 
 /// The kinds [`obligations`] has rules for.

@@ -23,6 +23,7 @@ mod columns;
 mod demo;
 mod demo_ops;
 mod due;
+pub mod governance;
 pub mod identity;
 pub mod migrate;
 pub mod operations;
@@ -38,6 +39,7 @@ pub use audit::{AuditEvent, VerifyReport};
 pub use backup::RestoreKpi;
 pub use baseline::BaselineKpi;
 pub use demo::DemoLoad;
+pub use governance::TrainingCoverage;
 pub use identity::{
     Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
     Signature, TokenScope, sha256_bytes,

@@ -39,6 +39,7 @@ pub mod sbom;
 pub mod sign;
 #[doc(hidden)]
 pub mod testing;
+pub mod training;
 pub mod ui;
 mod view;
 

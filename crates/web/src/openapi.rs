@@ -372,6 +372,12 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "the KPI"}}))}}),
     );
     paths.insert(
+        "/api/v1/training/coverage".into(),
+        json!({"get": {"summary": "Training coverage per site and program role: people, required trainings, people fully trained, and each missing or expired training", "tags": ["Governance"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "`{today, coverage: [{site_id, role, holders, trainings, current, percent, gaps: [{person, training, why}]}]}`"}}))}}),
+    );
+    paths.insert(
         "/api/v1/kpi/operations".into(),
         json!({"get": {"summary": "Operations KPIs: patch latency and deployment within the target window, open deferrals, time to revoke access, accounts past their review, shared accounts without a holder, remote sessions flagged, restore tests of critical assets", "tags": ["Operations"],
             "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],

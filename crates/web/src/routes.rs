@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, kpi, model, openapi,
-    patch, remote, risk, sbom, sign, ui,
+    patch, remote, risk, sbom, sign, training, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -201,6 +201,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/kpi", Can(Read), get(kpi::page)),
+        route(M::GET, "/training", Can(Read), get(training::page)),
         route(
             M::POST,
             "/patches/{id}/apply",
@@ -338,6 +339,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(patch::api),
         ),
         route(M::GET, "/api/v1/kpi/operations", Can(Read), get(kpi::api)),
+        route(
+            M::GET,
+            "/api/v1/training/coverage",
+            Can(Read),
+            get(training::api),
+        ),
         route(
             M::GET,
             "/api/v1/remote-access",

@@ -211,6 +211,17 @@ impl Nav {
                 active: active == "risk-method",
             });
         }
+        if !p
+            .access
+            .read_scope(&otkeep_core::gov_kinds::ROLE_ASSIGNMENT_KIND)
+            .is_nothing()
+        {
+            overview.push(NavItem {
+                href: "/training".into(),
+                label: "Training coverage",
+                active: active == "training",
+            });
+        }
         if p.access.has(Capability::Audit) {
             overview.push(NavItem {
                 href: "/audit".into(),

@@ -501,7 +501,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/risk/method.json"
             | "/api/v1/kpi/restore-tests"
             | "/kpi"
-            | "/api/v1/kpi/operations",
+            | "/api/v1/kpi/operations"
+            | "/training"
+            | "/api/v1/training/coverage",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
             any(&[Admin, Owner, Engineer])

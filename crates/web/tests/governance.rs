@@ -122,4 +122,41 @@ async fn role_holders_are_asked_for_their_trainings(store: Arc<Store>) {
         ),
     ];
     assert_eq!(got, expected);
+
+    // Coverage: operations has two current holders (Carl left), Ann fully trained, Bob not;
+    // engineering has Dora and no required training, so she counts as trained.
+    let cov = admin
+        .json("GET", "/api/v1/training/coverage?site=FRA1", Value::Null)
+        .await;
+    assert_eq!(cov.status, StatusCode::OK, "{}", cov.body);
+    let cov = cov.json();
+    let rows = cov["coverage"].as_array().unwrap();
+    let row = |role: &str| rows.iter().find(|r| r["role"] == role).unwrap().clone();
+    let ops = row("operations");
+    assert_eq!(
+        (
+            &ops["holders"],
+            &ops["trainings"],
+            &ops["current"],
+            &ops["percent"]
+        ),
+        (&json!(2), &json!(2), &json!(1), &json!(50))
+    );
+    assert_eq!(ops["gaps"].as_array().unwrap().len(), 2);
+    assert!(
+        ops["gaps"][0]["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("never completed")
+    );
+    let eng = row("engineering");
+    assert_eq!((&eng["holders"], &eng["current"]), (&json!(1), &json!(1)));
+    let page = admin.get(&format!("/training?site_id={site}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Operations (operators)") && page.body.contains("50 %"));
+    assert!(page.body.contains("Bob Operator") && page.body.contains("Removable media rules"));
+    assert!(
+        !page.body.contains("Carl Operator"),
+        "former holders are not listed"
+    );
 }

@@ -1,0 +1,99 @@
+//! Governance records in the store: training coverage per site and program role, from the
+//! role holders, the required trainings and the completion records (`otkeep_core::due::
+//! training_states`, the same rule the due engine uses).
+
+use crate::{ListQuery, Store, StoreError};
+use jiff::civil::Date;
+use otkeep_core::access::Scope;
+use otkeep_core::due::{TrainingState, training_states};
+use otkeep_core::gov_kinds::{ROLE_ASSIGNMENT_KIND, TRAINING_KIND, TRAINING_RECORD_KIND};
+use otkeep_core::value::Record;
+
+/// How far the current holders of one program role on one site are trained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingCoverage {
+    pub site_id: Option<i64>,
+    /// The role's key (see `otkeep_core::gov_kinds::PROGRAM_ROLES`).
+    pub role: String,
+    pub holders: usize,
+    /// Trainings the role requires on the site.
+    pub trainings: usize,
+    /// Holders with every required training done and valid.
+    pub current: usize,
+    /// What is missing: (person, training, what is wrong).
+    pub gaps: Vec<(String, String, String)>,
+}
+
+impl TrainingCoverage {
+    pub fn percent(&self) -> u32 {
+        (self.current * 100)
+            .checked_div(self.holders)
+            .map_or(100, |p| p as u32)
+    }
+}
+
+impl Store {
+    /// Training coverage per site and role within `scope` as of `today`, by site then role.
+    pub async fn training_coverage(
+        &self,
+        scope: &Scope,
+        today: Date,
+    ) -> Result<Vec<TrainingCoverage>, StoreError> {
+        let q = ListQuery {
+            scope: scope.clone(),
+            ..ListQuery::default()
+        };
+        let assignments = self.list_all(&ROLE_ASSIGNMENT_KIND, &q).await?;
+        let trainings = self.list_all(&TRAINING_KIND, &q).await?;
+        let completions = self.list_all(&TRAINING_RECORD_KIND, &q).await?;
+        let states = training_states(&assignments, &trainings, &completions, today);
+        let current_holders = assignments
+            .iter()
+            .filter(|a| !ended(a, today))
+            .collect::<Vec<&Record>>();
+        let mut out: Vec<TrainingCoverage> = Vec::new();
+        for a in &current_holders {
+            let role = a.get("role").to_text();
+            let site = a.site_id();
+            let i = match out.iter().position(|c| c.site_id == site && c.role == role) {
+                Some(i) => i,
+                None => {
+                    out.push(TrainingCoverage {
+                        site_id: site,
+                        trainings: trainings
+                            .iter()
+                            .filter(|t| t.site_id() == site && t.get("role").to_text() == role)
+                            .count(),
+                        role,
+                        holders: 0,
+                        current: 0,
+                        gaps: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let mine: Vec<_> = states.iter().filter(|(h, _, _)| h.id == a.id).collect();
+            let c = &mut out[i];
+            c.holders += 1;
+            if mine.iter().all(|(_, _, s)| s.current(today)) {
+                c.current += 1;
+            }
+            for (_, t, s) in mine.iter().filter(|(_, _, s)| !s.current(today)) {
+                let why = match s {
+                    TrainingState::Missing { due } => format!("never completed (due {due})"),
+                    TrainingState::Done { until } => format!(
+                        "expired on {}",
+                        until.map(|u| u.to_string()).unwrap_or_default()
+                    ),
+                };
+                c.gaps.push((a.get("person").to_text(), t.title(), why));
+            }
+        }
+        out.sort_by(|a, b| (a.site_id, &a.role).cmp(&(b.site_id, &b.role)));
+        Ok(out)
+    }
+}
+
+fn ended(assignment: &Record, today: Date) -> bool {
+    otkeep_core::value::parse_date(&assignment.get("until").to_text()).is_ok_and(|u| u < today)
+}
