@@ -1,6 +1,7 @@
-//! Governance records (issue 9), started with program roles and training: who holds which
-//! program role on a site, the trainings each role needs (with their refresh interval) and
-//! the completion records. The due engine asks for every training a role holder lacks or
+//! Governance records (issue 9), started with program roles, the RACI matrix and training: who
+//! holds which program role on a site, which role is responsible, accountable, consulted or
+//! informed for each program activity, the trainings each role needs (with their refresh
+//! interval) and the completion records. The due engine asks for every training a role holder lacks or
 //! whose refresh has fallen due ([`crate::due::training_obligations`]).
 
 use crate::config_kinds::text;
@@ -142,3 +143,59 @@ fn check_record(values: &Values) -> Vec<FieldError> {
         Vec::new()
     }
 }
+
+/// Program activities of the RACI matrix (our own short titles).
+pub const PROGRAM_ACTIVITIES: &[Choice] = &[
+    c("risk_assessment", "Risk assessment"),
+    c("change_approval", "Change approval"),
+    c("exception_approval", "Exception approval"),
+    c("patch_deployment", "Patch deployment"),
+    c("backup_restore_test", "Backup and restore test"),
+    c("access_review", "Access review"),
+    c("remote_access_approval", "Remote access approval"),
+    c("log_review", "Log review"),
+    c("advisory_triage", "Advisory triage"),
+    c("incident_response", "Incident response"),
+    c("training", "Training"),
+    c("document_review", "Document review"),
+];
+
+pub const RACI: &[Choice] = &[
+    c("responsible", "R: responsible"),
+    c("accountable", "A: accountable"),
+    c("consulted", "C: consulted"),
+    c("informed", "I: informed"),
+];
+
+pub static RACI_KIND: KindDef = KindDef {
+    name: "raci",
+    plural: "raci",
+    label: "RACI entry",
+    label_plural: "RACI matrix entries",
+    group: "Governance",
+    about: "Which program role is responsible, accountable, consulted or informed for a program activity on a site.",
+    table: "raci_entry",
+    fields: &[
+        SITE,
+        Field::new("activity", "Activity", T::Choice(PROGRAM_ACTIVITIES))
+            .required()
+            .filter()
+            .sort()
+            .list(),
+        Field::new("role", "Role", T::Choice(PROGRAM_ROLES))
+            .required()
+            .filter()
+            .list(),
+        Field::new("responsibility", "Responsibility", T::Choice(RACI))
+            .required()
+            .filter()
+            .list(),
+        Field::new("notes", "Notes", T::LongText),
+    ],
+    title_field: "activity",
+    site_field: Some("site_id"),
+    unique: &[&["site_id", "activity", "role"]],
+    default_sort: "activity",
+    check: no_check,
+    transition: None,
+};

@@ -547,6 +547,7 @@ pub static KINDS: &[&KindDef] = &[
     &crate::account_kinds::REVOCATION_KIND,
     &crate::remote_kinds::REMOTE_SESSION_KIND,
     &crate::gov_kinds::ROLE_ASSIGNMENT_KIND,
+    &crate::gov_kinds::RACI_KIND,
     &crate::gov_kinds::TRAINING_KIND,
     &crate::gov_kinds::TRAINING_RECORD_KIND,
 ];

@@ -97,3 +97,62 @@ impl Store {
 fn ended(assignment: &Record, today: Date) -> bool {
     otkeep_core::value::parse_date(&assignment.get("until").to_text()).is_ok_and(|u| u < today)
 }
+
+/// Who the RACI matrix of a site names for one activity: the current holders of the roles
+/// accountable and responsible for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RaciPeople {
+    pub accountable: Vec<String>,
+    pub responsible: Vec<String>,
+}
+
+impl Store {
+    /// For each site of `scope` and each activity its RACI matrix names, the current holders
+    /// of the roles accountable and responsible for it (people to suggest as approver and
+    /// owner), by site then activity, as of `today`.
+    pub async fn raci_people(
+        &self,
+        scope: &Scope,
+        today: Date,
+    ) -> Result<Vec<(Option<i64>, String, RaciPeople)>, StoreError> {
+        use otkeep_core::gov_kinds::RACI_KIND;
+        let q = ListQuery {
+            scope: scope.clone(),
+            ..ListQuery::default()
+        };
+        let entries = self.list_all(&RACI_KIND, &q).await?;
+        let holders = self.list_all(&ROLE_ASSIGNMENT_KIND, &q).await?;
+        let mut out: Vec<(Option<i64>, String, RaciPeople)> = Vec::new();
+        for e in &entries {
+            let (site, activity) = (e.site_id(), e.get("activity").to_text());
+            let i = match out
+                .iter()
+                .position(|(s, a, _)| *s == site && *a == activity)
+            {
+                Some(i) => i,
+                None => {
+                    out.push((site, activity, RaciPeople::default()));
+                    out.len() - 1
+                }
+            };
+            let list = match e.get("responsibility").to_text().as_str() {
+                "accountable" => &mut out[i].2.accountable,
+                "responsible" => &mut out[i].2.responsible,
+                _ => continue,
+            };
+            let role = e.get("role").to_text();
+            list.extend(
+                holders
+                    .iter()
+                    .filter(|h| {
+                        h.site_id() == site && !ended(h, today) && h.get("role").to_text() == role
+                    })
+                    .map(|h| h.get("person").to_text()),
+            );
+            list.sort();
+            list.dedup();
+        }
+        out.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(out)
+    }
+}

@@ -39,7 +39,7 @@ pub use audit::{AuditEvent, VerifyReport};
 pub use backup::RestoreKpi;
 pub use baseline::BaselineKpi;
 pub use demo::DemoLoad;
-pub use governance::TrainingCoverage;
+pub use governance::{RaciPeople, TrainingCoverage};
 pub use identity::{
     Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
     Signature, TokenScope, sha256_bytes,

@@ -153,7 +153,7 @@ pub static MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 19,
-        name: "program roles and training",
+        name: "program roles, RACI matrix and training",
         common: include_str!("migrations/0019_training.sql"),
         sqlite: "",
         postgres: "",

@@ -372,6 +372,13 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "the KPI"}}))}}),
     );
     paths.insert(
+        "/api/v1/raci/people".into(),
+        json!({"get": {"summary": "The people the RACI matrix of a site names for an activity: approvers (accountable) and owners (responsible)", "tags": ["Governance"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}},
+                           {"name": "activity", "in": "query", "description": "activity key, e.g. patch_deployment", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "`{items: [{site_id, activity, accountable: [people], responsible: [people]}]}`"}, "422": {"description": "unknown site or activity"}}))}}),
+    );
+    paths.insert(
         "/api/v1/training/coverage".into(),
         json!({"get": {"summary": "Training coverage per site and program role: people, required trainings, people fully trained, and each missing or expired training", "tags": ["Governance"],
             "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],

@@ -202,6 +202,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/kpi", Can(Read), get(kpi::page)),
         route(M::GET, "/training", Can(Read), get(training::page)),
+        route(M::GET, "/raci-matrix", Can(Read), get(training::raci_page)),
         route(
             M::POST,
             "/patches/{id}/apply",
@@ -344,6 +345,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/training/coverage",
             Can(Read),
             get(training::api),
+        ),
+        route(
+            M::GET,
+            "/api/v1/raci/people",
+            Can(Read),
+            get(training::raci_people),
         ),
         route(
             M::GET,

@@ -123,3 +123,144 @@ pub async fn api(
         .collect();
     Ok(Json(json!({"today": today.to_string(), "coverage": items})))
 }
+
+/// One activity row of the RACI matrix.
+struct RaciRow {
+    activity: &'static str,
+    /// One letter (R, A, C, I or empty) per role, in `PROGRAM_ROLES` order.
+    cells: Vec<&'static str>,
+    accountable: String,
+    responsible: String,
+    /// No role, or more than one, is accountable.
+    warning: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "raci.html")]
+struct RaciPage {
+    nav: Nav,
+    sites: Vec<SelectOption>,
+    site_id: Option<i64>,
+    roles: Vec<&'static str>,
+    rows: Vec<RaciRow>,
+}
+
+/// `/raci-matrix?site_id=N`: the RACI matrix of one site (the first readable one by default),
+/// with the people it names as approver and owner of each activity.
+pub async fn raci_page(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<PageParams>,
+) -> Result<Response, UiError> {
+    use otkeep_core::gov_kinds::{PROGRAM_ACTIVITIES, RACI_KIND};
+    let readable = p.read_scope(&RACI_KIND)?;
+    let sites = site_options(&state, &p, None).await?;
+    let chosen = params
+        .site_id
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .or_else(|| sites.first().and_then(|s| s.value.parse().ok()));
+    let (chosen, scope) = chosen_site(chosen.map(|s| s.to_string()).as_deref(), readable);
+    let today = jiff::Zoned::now().date();
+    let q = otkeep_store::ListQuery {
+        scope,
+        ..otkeep_store::ListQuery::default()
+    };
+    let (entries, named) = match chosen {
+        Some(_) => (
+            state.store.list_all(&RACI_KIND, &q).await?,
+            state.store.raci_people(&q.scope, today).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut rows = Vec::new();
+    for a in PROGRAM_ACTIVITIES {
+        let of = |role: &str| {
+            entries
+                .iter()
+                .find(|e| e.get("activity").to_text() == a.key && e.get("role").to_text() == role)
+                .map_or("", |e| match e.get("responsibility").to_text().as_str() {
+                    "responsible" => "R",
+                    "accountable" => "A",
+                    "consulted" => "C",
+                    "informed" => "I",
+                    _ => "",
+                })
+        };
+        let cells: Vec<&'static str> = PROGRAM_ROLES.iter().map(|r| of(r.key)).collect();
+        let people = named
+            .iter()
+            .find(|(_, activity, _)| activity == a.key)
+            .map(|(_, _, p)| p.clone())
+            .unwrap_or_default();
+        let accountables = cells.iter().filter(|c| **c == "A").count();
+        rows.push(RaciRow {
+            activity: a.label,
+            warning: match (cells.iter().all(|c| c.is_empty()), accountables) {
+                (true, _) => "",
+                (false, 0) => "no role is accountable",
+                (false, 1) => "",
+                _ => "more than one role is accountable",
+            },
+            cells,
+            accountable: people.accountable.join(", "),
+            responsible: people.responsible.join(", "),
+        });
+    }
+    Ok(render(
+        StatusCode::OK,
+        &RaciPage {
+            nav: Nav::new("raci-matrix", &p),
+            sites: site_options(&state, &p, chosen).await?,
+            site_id: chosen,
+            roles: PROGRAM_ROLES.iter().map(|r| r.label).collect(),
+            rows,
+        },
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PeopleParams {
+    site: Option<String>,
+    activity: Option<String>,
+}
+
+/// `GET /api/v1/raci/people?site=CODE&activity=KEY` (both optional): for each site and activity
+/// the RACI matrix names, the people to suggest as approver (accountable) and owner
+/// (responsible).
+pub async fn raci_people(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<PeopleParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    use otkeep_core::FieldError;
+    use otkeep_core::gov_kinds::{PROGRAM_ACTIVITIES, RACI_KIND};
+    let readable = p.read_scope(&RACI_KIND)?;
+    let site = site_by_code(&state, params.site.as_deref()).await?;
+    let (_, scope) = chosen_site(site.as_deref(), readable);
+    let activity = params
+        .activity
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
+    if let Some(a) = &activity
+        && !PROGRAM_ACTIVITIES.iter().any(|c| c.key == a)
+    {
+        let keys: Vec<&str> = PROGRAM_ACTIVITIES.iter().map(|a| a.key).collect();
+        return Err(ApiError::invalid(vec![FieldError::new(
+            "activity",
+            format!("'{a}' is not an activity; use one of {}", keys.join(", ")),
+        )]));
+    }
+    let items: Vec<serde_json::Value> = state
+        .store
+        .raci_people(&scope, jiff::Zoned::now().date())
+        .await?
+        .into_iter()
+        .filter(|(_, a, _)| activity.as_ref().is_none_or(|x| x == a))
+        .map(|(site_id, activity, people)| {
+            json!({"site_id": site_id, "activity": activity,
+                   "accountable": people.accountable, "responsible": people.responsible})
+        })
+        .collect();
+    Ok(Json(json!({"items": items})))
+}

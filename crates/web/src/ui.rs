@@ -221,6 +221,11 @@ impl Nav {
                 label: "Training coverage",
                 active: active == "training",
             });
+            overview.push(NavItem {
+                href: "/raci-matrix".into(),
+                label: "RACI matrix",
+                active: active == "raci-matrix",
+            });
         }
         if p.access.has(Capability::Audit) {
             overview.push(NavItem {

@@ -220,6 +220,16 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    risk_a.insert(
+        "raci",
+        created(
+            &admin,
+            "/api/v1/raci",
+            json!({"site_id": site_a, "activity": "patch_deployment", "role": "operations",
+                   "responsibility": "informed"}),
+        )
+        .await,
+    );
     let training = created(
         &admin,
         "/api/v1/trainings",
@@ -503,7 +513,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/kpi"
             | "/api/v1/kpi/operations"
             | "/training"
-            | "/api/v1/training/coverage",
+            | "/api/v1/training/coverage"
+            | "/raci-matrix"
+            | "/api/v1/raci/people",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
             any(&[Admin, Owner, Engineer])

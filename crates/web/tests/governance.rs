@@ -7,7 +7,10 @@ use otkeep_web::testing::{Answer, TestClient};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-otkeep_store::on_both_backends!(role_holders_are_asked_for_their_trainings);
+otkeep_store::on_both_backends!(
+    role_holders_are_asked_for_their_trainings,
+    the_raci_matrix_names_approvers_and_owners
+);
 
 fn created(a: Answer) -> i64 {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
@@ -158,5 +161,87 @@ async fn role_holders_are_asked_for_their_trainings(store: Arc<Store>) {
     assert!(
         !page.body.contains("Carl Operator"),
         "former holders are not listed"
+    );
+}
+
+async fn the_raci_matrix_names_approvers_and_owners(store: Arc<Store>) {
+    let admin = TestClient::admin(store.clone(), "lead").await;
+    let site = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/sites",
+                json!({"code": "FRA1", "name": "F", "time_zone": "UTC"}),
+            )
+            .await,
+    );
+    let post = async |uri: &str, v: Value| created(admin.json("POST", uri, v).await);
+    for (person, role, until) in [
+        ("Eva Security", "security", None),
+        ("Max Maintenance", "maintenance", None),
+        ("Old Maintainer", "maintenance", Some(day(-1))),
+        ("Otto Operator", "operations", None),
+    ] {
+        post(
+            "/api/v1/role-assignments",
+            json!({"site_id": site, "person": person, "role": role, "until": until}),
+        )
+        .await;
+    }
+    for (activity, role, r) in [
+        ("patch_deployment", "security", "accountable"),
+        ("patch_deployment", "maintenance", "responsible"),
+        ("patch_deployment", "operations", "informed"),
+        ("access_review", "operations", "responsible"),
+    ] {
+        post(
+            "/api/v1/raci",
+            json!({"site_id": site, "activity": activity, "role": role, "responsibility": r}),
+        )
+        .await;
+    }
+    // One entry per activity and role.
+    let a = admin
+        .json(
+            "POST",
+            "/api/v1/raci",
+            json!({"site_id": site, "activity": "access_review", "role": "operations", "responsibility": "informed"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+
+    let people = admin
+        .json(
+            "GET",
+            "/api/v1/raci/people?site=FRA1&activity=patch_deployment",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(people.status, StatusCode::OK, "{}", people.body);
+    assert_eq!(
+        people.json()["items"],
+        json!([{"site_id": site, "activity": "patch_deployment",
+                "accountable": ["Eva Security"], "responsible": ["Max Maintenance"]}])
+    );
+    let all = admin
+        .json("GET", "/api/v1/raci/people", Value::Null)
+        .await
+        .json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let bad = admin
+        .json("GET", "/api/v1/raci/people?activity=golf", Value::Null)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let page = admin.get(&format!("/raci-matrix?site_id={site}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Eva Security") && page.body.contains("Max Maintenance"));
+    assert!(
+        !page.body.contains("Old Maintainer"),
+        "former holders are not suggested"
+    );
+    assert!(
+        page.body.contains("no role is accountable"),
+        "access review has a responsible role but no accountable one"
     );
 }

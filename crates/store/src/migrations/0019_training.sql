@@ -1,4 +1,5 @@
--- Program roles of people and required trainings with their completion records (issue 9).
+-- Program roles of people, the RACI matrix, required trainings and their completion records
+-- (issue 9).
 CREATE TABLE role_assignment (
     id {{ID}},
     version BIGINT NOT NULL,
@@ -43,3 +44,16 @@ CREATE TABLE training_record (
 CREATE INDEX training_record_training ON training_record (training_id, id);
 CREATE INDEX training_record_person ON training_record (person, id);
 CREATE INDEX training_record_completed ON training_record (completed_on, id);
+CREATE TABLE raci_entry (
+    id {{ID}},
+    version BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    site_id BIGINT NOT NULL REFERENCES site (id),
+    activity TEXT NOT NULL,
+    role TEXT NOT NULL,
+    responsibility TEXT NOT NULL,
+    notes TEXT
+);
+CREATE UNIQUE INDEX raci_entry_site_activity_role ON raci_entry (site_id, activity, role);
+CREATE INDEX raci_entry_activity ON raci_entry (activity, id);
