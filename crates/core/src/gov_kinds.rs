@@ -199,3 +199,32 @@ pub static RACI_KIND: KindDef = KindDef {
     check: no_check,
     transition: None,
 };
+
+/// Fields a new record's form fills from the RACI matrix of its site: (kind, field, activity,
+/// responsibility). The current holders of that role are suggested; the user may change it.
+pub const RACI_SUGGESTIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "restore_test",
+        "tested_by",
+        "backup_restore_test",
+        "responsible",
+    ),
+    ("access_review", "reviewer", "access_review", "responsible"),
+    ("log_review", "reviewer", "log_review", "responsible"),
+    ("risk_assessment", "owner", "risk_assessment", "accountable"),
+    ("treatment", "owner", "risk_assessment", "responsible"),
+    ("change", "requested_by", "change_approval", "responsible"),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn raci_suggestions_name_real_fields_and_activities() {
+        for (kind, field, activity, r) in super::RACI_SUGGESTIONS {
+            let k = crate::kind(kind).unwrap_or_else(|| panic!("{kind} is not a kind"));
+            assert!(k.field(field).is_some(), "{kind}.{field}");
+            assert!(super::PROGRAM_ACTIVITIES.iter().any(|a| a.key == *activity));
+            assert!(super::RACI.iter().any(|c| c.key == *r));
+        }
+    }
+}

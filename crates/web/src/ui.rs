@@ -1211,6 +1211,49 @@ async fn form_page(
     })
 }
 
+/// Fills empty owner/reviewer fields of a new record of `kind` on `site` with the current
+/// holders of the role its site's RACI matrix names (`gov_kinds::RACI_SUGGESTIONS`).
+async fn suggest_from_raci(
+    state: &AppState,
+    p: &Principal,
+    kind: &'static KindDef,
+    site: i64,
+    text: &mut BTreeMap<String, String>,
+) -> Result<(), UiError> {
+    use otkeep_core::gov_kinds::{RACI_KIND, RACI_SUGGESTIONS};
+    let wanted: Vec<_> = RACI_SUGGESTIONS
+        .iter()
+        .filter(|(k, field, _, _)| {
+            *k == kind.name && text.get(*field).is_none_or(|v| v.trim().is_empty())
+        })
+        .collect();
+    if wanted.is_empty() || !p.access.read_scope(&RACI_KIND).covers_site(Some(site)) {
+        return Ok(());
+    }
+    let scope = Scope::Limited {
+        sites: vec![site],
+        records: Vec::new(),
+    };
+    let people = state
+        .store
+        .raci_people(&scope, jiff::Zoned::now().date())
+        .await?;
+    for (_, field, activity, responsibility) in wanted {
+        let Some((_, _, named)) = people.iter().find(|(_, a, _)| a == activity) else {
+            continue;
+        };
+        let names = if *responsibility == "accountable" {
+            &named.accountable
+        } else {
+            &named.responsible
+        };
+        if !names.is_empty() {
+            text.insert(field.to_string(), names.join(", "));
+        }
+    }
+    Ok(())
+}
+
 pub async fn new_form(
     State(state): State<AppState>,
     p: Principal,
@@ -1229,6 +1272,13 @@ pub async fn new_form(
             .map(|(k, v)| (k.to_string(), v))
             .collect();
     text.extend(params.into_iter().filter(|(k, _)| kind.field(k).is_some()));
+    // Owners and reviewers suggested by the site's RACI matrix, when the site is known.
+    if let Some(site) = text
+        .get("site_id")
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
+        suggest_from_raci(&state, &p, kind, site, &mut text).await?;
+    }
     let page = form_page(
         &state,
         &p,

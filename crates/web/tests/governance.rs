@@ -244,4 +244,22 @@ async fn the_raci_matrix_names_approvers_and_owners(store: Arc<Store>) {
         page.body.contains("no role is accountable"),
         "access review has a responsible role but no accountable one"
     );
+    // New records' forms suggest the people the matrix names.
+    let form = admin
+        .get(&format!("/access-reviews/new?site_id={site}"))
+        .await;
+    assert!(
+        form.body.contains("value=\"Otto Operator\""),
+        "{}",
+        form.body
+    );
+    // A name given in the link wins; without a site nothing is suggested.
+    let form = admin
+        .get(&format!(
+            "/access-reviews/new?site_id={site}&reviewer=Someone"
+        ))
+        .await;
+    assert!(form.body.contains("value=\"Someone\"") && !form.body.contains("Otto Operator"));
+    let form = admin.get("/access-reviews/new").await;
+    assert!(!form.body.contains("Otto Operator"));
 }
