@@ -28,6 +28,7 @@ pub mod certificate;
 pub mod due;
 pub mod evidence;
 pub mod gap;
+pub mod governance;
 pub mod kpi;
 pub mod model;
 pub mod openapi;
@@ -39,7 +40,6 @@ pub mod sbom;
 pub mod sign;
 #[doc(hidden)]
 pub mod testing;
-pub mod training;
 pub mod ui;
 mod view;
 

