@@ -216,8 +216,26 @@ pub const RACI_SUGGESTIONS: &[(&str, &str, &str, &str)] = &[
     ("change", "requested_by", "change_approval", "responsible"),
 ];
 
+/// The RACI activity whose accountable people are suggested as signers of a record of a kind:
+/// (kind, activity).
+pub const APPROVAL_ACTIVITIES: &[(&str, &str)] = &[
+    ("change", "change_approval"),
+    ("remote_session", "remote_access_approval"),
+    ("exception", "exception_approval"),
+    ("document_version", "document_review"),
+    ("risk_assessment", "risk_assessment"),
+];
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn approval_activities_name_real_kinds_and_activities() {
+        for (kind, activity) in super::APPROVAL_ACTIVITIES {
+            assert!(crate::kind(kind).is_some(), "{kind}");
+            assert!(super::PROGRAM_ACTIVITIES.iter().any(|a| a.key == *activity));
+        }
+    }
+
     #[test]
     fn raci_suggestions_name_real_fields_and_activities() {
         for (kind, field, activity, r) in super::RACI_SUGGESTIONS {

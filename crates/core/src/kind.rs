@@ -219,3 +219,29 @@ impl KindDef {
 pub fn no_check(_: &Values) -> Vec<FieldError> {
     Vec::new()
 }
+
+/// The error of a state change a kind's workflow does not allow: "a `noun` that is `from`
+/// cannot become `to``hint`", with the states' labels.
+pub fn step_refused(
+    field: &str,
+    states: &[Choice],
+    noun: &str,
+    from: &str,
+    to: &str,
+    hint: &str,
+) -> Vec<FieldError> {
+    let label = |k: &str| {
+        states
+            .iter()
+            .find(|c| c.key == k)
+            .map_or(k.to_string(), |c| c.label.to_lowercase())
+    };
+    vec![FieldError::new(
+        field,
+        format!(
+            "a {noun} that is {} cannot become {}{hint}",
+            label(from),
+            label(to)
+        ),
+    )]
+}

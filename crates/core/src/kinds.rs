@@ -550,6 +550,9 @@ pub static KINDS: &[&KindDef] = &[
     &crate::gov_kinds::RACI_KIND,
     &crate::gov_kinds::TRAINING_KIND,
     &crate::gov_kinds::TRAINING_RECORD_KIND,
+    &crate::doc_kinds::DOCUMENT_KIND,
+    &crate::doc_kinds::DOCUMENT_VERSION_KIND,
+    &crate::doc_kinds::IT_REFERENCE_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

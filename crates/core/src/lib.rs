@@ -16,6 +16,7 @@ pub mod advisory;
 pub mod catalog;
 pub mod config_kinds;
 pub mod demo;
+pub mod doc_kinds;
 pub mod due;
 pub mod firmware;
 pub mod gap;

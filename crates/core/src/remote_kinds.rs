@@ -191,20 +191,7 @@ fn check_session_step(before: &Values, after: &Values) -> Vec<FieldError> {
     if allowed.contains(&to.as_str()) {
         return Vec::new();
     }
-    let label = |k: &str| {
-        REMOTE_STATES
-            .iter()
-            .find(|c| c.key == k)
-            .map_or(k.to_string(), |c| c.label.to_lowercase())
-    };
-    vec![FieldError::new(
-        "status",
-        format!(
-            "a session that is {} cannot become {}",
-            label(&from),
-            label(&to)
-        ),
-    )]
+    crate::kind::step_refused("status", REMOTE_STATES, "session", &from, &to, "")
 }
 
 /// Whether a session needs attention at local time `now` (`YYYY-MM-DDTHH:MM`): its window has

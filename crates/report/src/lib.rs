@@ -20,6 +20,7 @@
 
 pub mod diagram;
 pub mod heatmap;
+pub mod markdown;
 
 use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::value::formula_guarded;

@@ -3,6 +3,7 @@
 //! many zones in one query. Writing catalog entries goes through [`WriteTx`], audited.
 
 use crate::{Store, StoreError, WriteTx};
+use otkeep_core::KindDef;
 use otkeep_core::access::Scope;
 use otkeep_core::catalog::{Catalog, IEC_62443_3_3};
 use otkeep_core::gap::Status;
@@ -365,17 +366,26 @@ impl Store {
         }))
     }
 
-    /// The sites of the assessments that cite an evidence file (who may see it follows).
-    pub async fn evidence_sites(&self, sha256: &str) -> Result<Vec<i64>, StoreError> {
+    /// The records that cite an evidence file, as (kind, site): assessments and document
+    /// versions (who may see the file follows).
+    pub async fn evidence_sites(
+        &self,
+        sha256: &str,
+    ) -> Result<Vec<(&'static KindDef, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT DISTINCT site_id FROM requirement_assessment WHERE evidence_sha256 = $1",
+            "SELECT DISTINCT 'assessment', site_id FROM requirement_assessment WHERE evidence_sha256 = $1 UNION SELECT DISTINCT 'document_version', site_id FROM document_version WHERE file_sha256 = $1",
         )
         .bind(sha256.to_string())
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| r.try_get(0).map_err(StoreError::from))
-            .collect()
+        let mut out = Vec::new();
+        for r in &rows {
+            let kind: String = r.try_get(0)?;
+            if let Some(k) = otkeep_core::kind(&kind) {
+                out.push((k, r.try_get(1)?));
+            }
+        }
+        Ok(out)
     }
 }
 

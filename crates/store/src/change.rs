@@ -8,6 +8,9 @@ use crate::identity::{content_hash, sha256_hex};
 use crate::{Store, StoreError};
 use otkeep_core::access::{Role, Scope};
 use otkeep_core::config_kinds::{CHANGE_WORKFLOW_FIELDS, required_approvals};
+use otkeep_core::doc_kinds::{
+    DOCUMENT_APPROVER_ROLES, DOCUMENT_VERSION_KIND, VERSION_WORKFLOW_FIELDS,
+};
 use otkeep_core::remote_kinds::{
     REMOTE_APPROVER_ROLES, REMOTE_SESSION_KIND, REMOTE_WORKFLOW_FIELDS,
 };
@@ -20,6 +23,7 @@ pub(crate) fn workflow_fields(kind: &str) -> Option<&'static [&'static str]> {
     match kind {
         "change" => Some(CHANGE_WORKFLOW_FIELDS),
         "remote_session" => Some(REMOTE_WORKFLOW_FIELDS),
+        "document_version" => Some(VERSION_WORKFLOW_FIELDS),
         _ => None,
     }
 }
@@ -39,6 +43,8 @@ pub(crate) fn approval_hash(record: &Record) -> String {
 fn required_groups(record: &Record) -> Vec<(&'static str, &'static [&'static str])> {
     if record.kind.name == REMOTE_SESSION_KIND.name {
         vec![("Approval of the remote access", REMOTE_APPROVER_ROLES)]
+    } else if record.kind.name == DOCUMENT_VERSION_KIND.name {
+        vec![("Approval of the document", DOCUMENT_APPROVER_ROLES)]
     } else {
         required_approvals(&record.values)
     }
@@ -108,7 +114,7 @@ pub(crate) async fn approvals_in(
     Ok(groups)
 }
 
-/// Refuses a change or remote session put in state "approved" whose required approvals are not
+/// Refuses a change, remote session or document version put in state "approved" whose required approvals are not
 /// all signed. (Later states are reached through "approved" by the kinds' transition rules; a
 /// record created directly in a later state is history being imported.)
 pub(crate) async fn check_approved(

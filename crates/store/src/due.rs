@@ -92,6 +92,7 @@ impl Store {
         }
         out.extend(self.baseline_obligations(scope).await?);
         out.extend(self.operations_obligations(scope, day).await?);
+        out.extend(self.document_obligations(scope, day).await?);
         out.extend(otkeep_core::due::training_obligations(
             &self.list_all(&ROLE_ASSIGNMENT_KIND, &q).await?,
             &self.list_all(&TRAINING_KIND, &q).await?,

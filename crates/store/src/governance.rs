@@ -156,3 +156,38 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The people the site's RACI matrix suggests as signers of `record` (the current holders
+    /// of the role accountable for its activity, else the responsible one), as of `today`.
+    pub async fn suggested_signers(
+        &self,
+        record: &Record,
+        today: Date,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some(activity) = otkeep_core::gov_kinds::APPROVAL_ACTIVITIES
+            .iter()
+            .find(|(k, _)| *k == record.kind.name)
+            .map(|(_, a)| *a)
+        else {
+            return Ok(Vec::new());
+        };
+        let scope = Scope::Limited {
+            sites: record.site_id().into_iter().collect(),
+            records: Vec::new(),
+        };
+        Ok(self
+            .raci_people(&scope, today)
+            .await?
+            .into_iter()
+            .find(|(_, a, _)| a == activity)
+            .map(|(_, _, people)| {
+                if people.accountable.is_empty() {
+                    people.responsible
+                } else {
+                    people.accountable
+                }
+            })
+            .unwrap_or_default())
+    }
+}

@@ -22,6 +22,7 @@ pub mod change;
 mod columns;
 mod demo;
 mod demo_ops;
+pub mod document;
 mod due;
 pub mod governance;
 pub mod identity;

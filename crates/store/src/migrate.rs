@@ -158,6 +158,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 20,
+        name: "document control",
+        common: include_str!("migrations/0020_documents.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

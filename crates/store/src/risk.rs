@@ -496,8 +496,11 @@ pub(crate) async fn prepare(
     id: Option<i64>,
     values: &mut Values,
 ) -> Result<(), StoreError> {
-    if matches!(kind.name, "change" | "remote_session") {
+    if matches!(kind.name, "change" | "remote_session" | "document_version") {
         return crate::change::check_approved(conn, kind, id, values).await;
+    }
+    if kind.name == "document" {
+        return crate::document::check_template(conn, values).await;
     }
     if kind.name == "patch_deployment" {
         return name_deployment(conn, values).await;

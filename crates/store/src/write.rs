@@ -111,6 +111,7 @@ impl<'s> WriteTx<'s> {
             self.rematch_asset(&record).await?;
         }
         self.checklist_completed(&record, None).await?;
+        self.supersede_previous(&record, None).await?;
         Ok(record)
     }
 
@@ -204,6 +205,7 @@ impl<'s> WriteTx<'s> {
             self.rematch_asset(&record).await?;
         }
         self.checklist_completed(&record, Some(&before)).await?;
+        self.supersede_previous(&record, Some(&before)).await?;
         Ok(record)
     }
 

@@ -268,3 +268,176 @@ pub async fn raci_people(
         .collect();
     Ok(Json(json!({"items": items})))
 }
+
+/// What a document's page says about it: its effective version, versions on their way, and
+/// when it is next reviewed.
+pub(crate) async fn document_lines(
+    state: &AppState,
+    record: &otkeep_core::Record,
+) -> Result<Vec<(String, String)>, otkeep_store::StoreError> {
+    use otkeep_core::doc_kinds::DOCUMENT_VERSION_KIND;
+    let mut q = otkeep_store::ListQuery::default();
+    q.filters
+        .insert("document_id", otkeep_core::Value::Int(record.id));
+    let versions = state.store.list_all(&DOCUMENT_VERSION_KIND, &q).await?;
+    let mut out = Vec::new();
+    match versions
+        .iter()
+        .find(|v| v.get("status").to_text() == "effective")
+    {
+        Some(v) => out.push((
+            "ok".to_string(),
+            format!(
+                "Effective: version {} since {}",
+                v.title(),
+                v.get("effective_on").to_text()
+            ),
+        )),
+        None => out.push((
+            "todo".to_string(),
+            "No effective version yet: write a version, have it reviewed and approved, then make it effective."
+                .to_string(),
+        )),
+    }
+    for v in versions.iter().filter(|v| {
+        matches!(
+            v.get("status").to_text().as_str(),
+            "draft" | "in_review" | "approved"
+        )
+    }) {
+        out.push((
+            "todo".to_string(),
+            format!(
+                "Version {} is {}",
+                v.title(),
+                v.get("status").to_text().replace('_', " ")
+            ),
+        ));
+    }
+    let scope = otkeep_core::access::Scope::Limited {
+        sites: record.site_id().into_iter().collect(),
+        records: Vec::new(),
+    };
+    let today = jiff::Zoned::now().date();
+    if let Some(o) = state
+        .store
+        .due(&scope, &today.to_string())
+        .await?
+        .into_iter()
+        .find(|o| o.kind == "document" && o.record_id == record.id)
+    {
+        let badge = if o.due < today { "bad" } else { "ok" };
+        out.push((badge.to_string(), format!("Next review due {}", o.due)));
+    }
+    Ok(out)
+}
+
+/// One requirement row of the coverage view.
+struct CoverageRow {
+    requirement: String,
+    fr: u8,
+    title: String,
+    /// (href, "KEY title", effective)
+    documents: Vec<(String, String, bool)>,
+    countermeasures: usize,
+    implemented: usize,
+    with_evidence: usize,
+    evidenced: bool,
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    nav: Nav,
+    sites: Vec<SelectOption>,
+    rows: Vec<CoverageRow>,
+    evidenced: usize,
+    only_gaps: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct CoverageParams {
+    site_id: Option<String>,
+    /// Show only the requirements nothing evidences.
+    gaps: Option<String>,
+}
+
+/// `/coverage`: for each IEC 62443-3-3 requirement, the documents and records that evidence it,
+/// and the requirements with no evidence.
+pub async fn coverage_page(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<CoverageParams>,
+) -> Result<Response, UiError> {
+    use otkeep_core::doc_kinds::DOCUMENT_KIND;
+    let readable = p.read_scope(&DOCUMENT_KIND)?;
+    let (chosen, scope) = chosen_site(params.site_id.as_deref(), readable);
+    let coverage = state.store.requirement_coverage(&scope, chosen).await?;
+    let evidenced = coverage.iter().filter(|c| c.evidenced()).count();
+    let only_gaps = params.gaps.as_deref().is_some_and(|g| !g.is_empty());
+    let rows = coverage
+        .into_iter()
+        .filter(|c| !only_gaps || !c.evidenced())
+        .map(|c| CoverageRow {
+            evidenced: c.evidenced(),
+            documents: c
+                .documents
+                .iter()
+                .map(|d| {
+                    (
+                        format!("/documents/{}", d.id),
+                        format!("{} {}", d.key, d.title),
+                        d.effective,
+                    )
+                })
+                .collect(),
+            requirement: c.requirement,
+            fr: c.fr,
+            title: c.title,
+            countermeasures: c.countermeasures,
+            implemented: c.implemented,
+            with_evidence: c.with_evidence,
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        &CoveragePage {
+            nav: Nav::new("coverage", &p),
+            sites: site_options(&state, &p, chosen).await?,
+            rows,
+            evidenced,
+            only_gaps,
+        },
+    ))
+}
+
+/// `GET /api/v1/coverage?site=CODE`: the coverage view as JSON.
+pub async fn coverage_api(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<FeedParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    use otkeep_core::doc_kinds::DOCUMENT_KIND;
+    let readable = p.read_scope(&DOCUMENT_KIND)?;
+    let site = site_by_code(&state, params.site.as_deref()).await?;
+    let (chosen, scope) = chosen_site(site.as_deref(), readable);
+    let coverage = state.store.requirement_coverage(&scope, chosen).await?;
+    let items: Vec<serde_json::Value> = coverage
+        .iter()
+        .map(|c| {
+            let documents: Vec<serde_json::Value> = c
+                .documents
+                .iter()
+                .map(|d| {
+                    json!({"id": d.id, "site_id": d.site_id, "key": d.key, "title": d.title,
+                           "corporate": d.corporate, "effective": d.effective})
+                })
+                .collect();
+            json!({"requirement": c.requirement, "fr": c.fr, "title": c.title,
+                   "documents": documents, "countermeasures": c.countermeasures,
+                   "implemented": c.implemented, "with_evidence": c.with_evidence,
+                   "evidenced": c.evidenced()})
+        })
+        .collect();
+    Ok(Json(json!({"items": items})))
+}

@@ -379,6 +379,12 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "`{items: [{site_id, activity, accountable: [people], responsible: [people]}]}`"}, "422": {"description": "unknown site or activity"}}))}}),
     );
     paths.insert(
+        "/api/v1/coverage".into(),
+        json!({"get": {"summary": "Requirement coverage: for each IEC 62443-3-3 requirement, the documents mapped to it (corporate ones included) and the records that evidence it; `evidenced` is false where nothing does", "tags": ["Governance"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "`{items: [{requirement, fr, title, documents: [{id, site_id, key, title, corporate, effective}], countermeasures, implemented, with_evidence, evidenced}]}`"}, "422": {"description": "unknown site"}}))}}),
+    );
+    paths.insert(
         "/api/v1/training/coverage".into(),
         json!({"get": {"summary": "Training coverage per site and program role: people, required trainings, people fully trained, and each missing or expired training", "tags": ["Governance"],
             "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],

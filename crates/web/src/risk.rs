@@ -622,6 +622,12 @@ pub(crate) async fn status_lines(
                 ));
             }
         }
+        "document_version" => {
+            out.extend(approval_lines(state, record).await?);
+        }
+        "document" => {
+            out.extend(crate::governance::document_lines(state, record).await?);
+        }
         "remote_session" => {
             out.extend(approval_lines(state, record).await?);
             let now = otkeep_core::value::datetime_text(jiff::Zoned::now().datetime());

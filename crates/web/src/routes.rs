@@ -214,6 +214,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(governance::raci_page),
         ),
         route(
+            M::GET,
+            "/coverage",
+            Can(Read),
+            get(governance::coverage_page),
+        ),
+        route(
             M::POST,
             "/patches/{id}/apply",
             Can(Write),
@@ -361,6 +367,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/raci/people",
             Can(Read),
             get(governance::raci_people),
+        ),
+        route(
+            M::GET,
+            "/api/v1/coverage",
+            Can(Read),
+            get(governance::coverage_api),
         ),
         route(
             M::GET,

@@ -60,17 +60,25 @@ struct SignPage {
     meanings: Vec<(&'static str, &'static str, bool)>,
     comment: String,
     errors: Vec<FieldError>,
+    /// Who the site's RACI matrix names as accountable for this kind of approval.
+    suggested: Vec<String>,
 }
 
-fn sign_page(
+async fn sign_page(
+    state: &AppState,
     p: &Principal,
     kind: &'static KindDef,
     record: Record,
     meaning: &str,
     comment: String,
     errors: Vec<FieldError>,
-) -> SignPage {
-    SignPage {
+) -> Result<SignPage, StoreError> {
+    let suggested = state
+        .store
+        .suggested_signers(&record, jiff::Zoned::now().date())
+        .await?;
+    Ok(SignPage {
+        suggested,
         nav: Nav::new(kind.plural, p),
         kind,
         title: record.title(),
@@ -81,7 +89,7 @@ fn sign_page(
             .collect(),
         comment,
         errors,
-    }
+    })
 }
 
 pub async fn form(
@@ -92,7 +100,7 @@ pub async fn form(
     let kind = crate::ui::kind_of(&plural)?;
     let record = load(&state, &p, kind, id).await?;
     p.require(Capability::Sign, record.site_id())?;
-    let page = sign_page(&p, kind, record, "", String::new(), Vec::new());
+    let page = sign_page(&state, &p, kind, record, "", String::new(), Vec::new()).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -184,13 +192,31 @@ pub async fn submit(
     {
         Ok(_) => Ok(Redirect::to(&format!("/{plural}/{id}?signed=1")).into_response()),
         Err(SignError::Invalid(errors)) => {
-            let page = sign_page(&p, kind, record, &form.meaning, form.comment, errors);
+            let page = sign_page(
+                &state,
+                &p,
+                kind,
+                record,
+                &form.meaning,
+                form.comment,
+                errors,
+            )
+            .await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(SignError::Store(e @ StoreError::Conflict { .. })) => {
             record = load(&state, &p, kind, id).await?;
             let errors = vec![FieldError::new("record", e.to_string())];
-            let page = sign_page(&p, kind, record, &form.meaning, form.comment, errors);
+            let page = sign_page(
+                &state,
+                &p,
+                kind,
+                record,
+                &form.meaning,
+                form.comment,
+                errors,
+            )
+            .await?;
             Ok(render(StatusCode::CONFLICT, &page))
         }
         Err(SignError::Store(e)) => Err(e.into()),

@@ -227,6 +227,17 @@ impl Nav {
                 active: active == "raci-matrix",
             });
         }
+        if !p
+            .access
+            .read_scope(&otkeep_core::doc_kinds::DOCUMENT_KIND)
+            .is_nothing()
+        {
+            overview.push(NavItem {
+                href: "/coverage".into(),
+                label: "Requirement coverage",
+                active: active == "coverage",
+            });
+        }
         if p.access.has(Capability::Audit) {
             overview.push(NavItem {
                 href: "/audit".into(),
@@ -849,6 +860,8 @@ struct DetailPage {
     sboms: Vec<(String, String)>,
     /// The asset types (for recording a patch on assets of a type).
     asset_types: &'static [otkeep_core::kind::Choice],
+    /// A document version's Markdown text, rendered as safe HTML.
+    markdown: Option<String>,
 }
 
 async fn site_time_zone(state: &AppState, record: &Record) -> Option<String> {
@@ -933,6 +946,9 @@ async fn detail_page(
     let status = crate::risk::status_lines(state, &record).await?;
     let advisories = crate::advisory::asset_lines(state, &record).await?;
     let sboms = crate::sbom::asset_lines(state, &record).await?;
+    let markdown = Some(record.get("body").to_text())
+        .filter(|b| kind.name == "document_version" && !b.trim().is_empty())
+        .map(|b| otkeep_report::markdown::to_safe_html(&b));
     Ok(DetailPage {
         sboms,
         advisories,
@@ -953,6 +969,7 @@ async fn detail_page(
         error,
         notice,
         asset_types: otkeep_core::kinds::ASSET_TYPES,
+        markdown,
     })
 }
 

@@ -248,6 +248,35 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    let document = created(
+        &admin,
+        "/api/v1/documents",
+        json!({"site_id": site_a, "key": "OT-POL-001", "title": "OT security policy",
+               "category": "policy", "domain": "ot_security", "scope": "corporate",
+               "owner": "o", "requirements": "SR 1.1"}),
+    )
+    .await;
+    risk_a.insert("documents", document);
+    risk_a.insert(
+        "document-versions",
+        created(
+            &admin,
+            "/api/v1/document-versions",
+            json!({"site_id": site_a, "document_id": document, "number": "1.0",
+                   "status": "draft", "body": "# Policy"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "it-references",
+        created(
+            &admin,
+            "/api/v1/it-references",
+            json!({"site_id": site_a, "document_id": document, "reference": "IT-SEC-004 Passwords",
+                   "deviation": "Shared operator accounts on HMIs"}),
+        )
+        .await,
+    );
     let patch = created(
         &admin,
         "/api/v1/patches",
@@ -515,7 +544,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/training"
             | "/api/v1/training/coverage"
             | "/raci-matrix"
-            | "/api/v1/raci/people",
+            | "/api/v1/raci/people"
+            | "/coverage"
+            | "/api/v1/coverage",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
             any(&[Admin, Owner, Engineer])
@@ -545,7 +576,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         // The organization's method needs write access to every site.
         ("POST", "/risk/method") => any(&[Admin, Owner]),
         ("POST", "/risk-assessments/{id}/apply-sl-t") => any(&[Admin, Owner, Engineer]),
-        ("POST", "/{plural}/{id}/evidence") => plural == Some("assessments") && writes,
+        ("POST", "/{plural}/{id}/evidence") => {
+            matches!(plural, Some("assessments" | "document-versions")) && writes
+        }
         ("GET", "/evidence/{sha}") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/gap/{plural}/{id}/import") => {
             plural == Some("sites") && any(&[Admin, Owner, Engineer])
