@@ -615,6 +615,7 @@ pub const CHECKLIST_STATES: &[Choice] = &[c("open", "Open"), c("completed", "Com
 pub const CHECKLIST_PURPOSES: &[Choice] = &[
     c("commissioning", "Commissioning"),
     c("decommissioning", "Decommissioning"),
+    c("acceptance_test", "Security test (FAT/SAT)"),
 ];
 
 pub static CHECKLIST_TEMPLATE_KIND: KindDef = KindDef {

@@ -258,9 +258,71 @@ pub fn obligations(record: &Record, approval: Approval<'_>, today: Date) -> Vec<
                 ));
             }
         }
+        "incident" => {
+            if text(record, "status") == "recovered"
+                && let Some(d) = date(record, "recovered_at").and_then(|d| {
+                    d.checked_add(jiff::Span::new().days(crate::incident_kinds::LESSONS_DAYS))
+                        .ok()
+                })
+            {
+                out.push(make(
+                    d,
+                    "close the incident with its root cause and lessons learned",
+                    text(record, "owner"),
+                ));
+            }
+        }
+        "support_agreement" => {
+            if let Some(d) = date(record, "expires_on") {
+                out.push(make(
+                    d,
+                    "remote-support agreement expires: renew or end it",
+                    text(record, "owner"),
+                ));
+            }
+        }
+        "capability_declaration" => {
+            if let Some(d) = date(record, "valid_until") {
+                out.push(make(
+                    d,
+                    "capability declaration expires: obtain a current one",
+                    String::new(),
+                ));
+            }
+        }
         _ => {}
     }
     out
+}
+
+/// The next review of each type on each site: the `next_review` date of the latest completed
+/// review of that type (earlier ones were followed by it).
+pub fn review_obligations(reviews: &[Record]) -> Vec<Obligation> {
+    let mut latest: Vec<&Record> = Vec::new();
+    for r in reviews.iter().filter(|r| text(r, "status") == "completed") {
+        let same = |o: &&Record| {
+            o.site_id() == r.site_id() && text(o, "review_type") == text(r, "review_type")
+        };
+        match latest.iter().position(same) {
+            Some(i) if text(latest[i], "reviewed_on") < text(r, "reviewed_on") => latest[i] = r,
+            Some(_) => {}
+            None => latest.push(r),
+        }
+    }
+    latest
+        .into_iter()
+        .filter_map(|r| {
+            Some(Obligation {
+                due: date(r, "next_review")?,
+                what: "hold the next review".to_string(),
+                kind: r.kind.name,
+                record_id: r.id,
+                site_id: r.site_id(),
+                title: r.title(),
+                owner: text(r, "reviewer"),
+            })
+        })
+        .collect()
 }
 
 /// The next check of an asset against a baseline: `interval_days` after its latest
@@ -505,6 +567,9 @@ pub const KINDS_WITH_DATES: &[&str] = &[
     "change",
     "revocation",
     "remote_session",
+    "incident",
+    "support_agreement",
+    "capability_declaration",
 ];
 
 /// Sorts obligations by date, then kind and title, so every view lists them alike.

@@ -224,6 +224,7 @@ pub const APPROVAL_ACTIVITIES: &[(&str, &str)] = &[
     ("exception", "exception_approval"),
     ("document_version", "document_review"),
     ("risk_assessment", "risk_assessment"),
+    ("incident", "incident_response"),
 ];
 
 #[cfg(test)]

@@ -553,6 +553,16 @@ pub static KINDS: &[&KindDef] = &[
     &crate::doc_kinds::DOCUMENT_KIND,
     &crate::doc_kinds::DOCUMENT_VERSION_KIND,
     &crate::doc_kinds::IT_REFERENCE_KIND,
+    &crate::supplier_kinds::SUPPLIER_KIND,
+    &crate::supplier_kinds::REQUIREMENT_SET_KIND,
+    &crate::supplier_kinds::CLAUSE_KIND,
+    &crate::supplier_kinds::CAPABILITY_DECLARATION_KIND,
+    &crate::supplier_kinds::SUPPORT_AGREEMENT_KIND,
+    &crate::incident_kinds::INCIDENT_KIND,
+    &crate::incident_kinds::INCIDENT_ENTRY_KIND,
+    &crate::validation_kinds::VALIDATION_TEST_KIND,
+    &crate::validation_kinds::PERIODIC_REVIEW_KIND,
+    &crate::validation_kinds::REVIEW_FINDING_KIND,
 ];
 
 /// Finds a kind by its singular name (`asset`).

@@ -21,6 +21,7 @@ pub mod due;
 pub mod firmware;
 pub mod gap;
 pub mod gov_kinds;
+pub mod incident_kinds;
 pub mod kind;
 pub mod kinds;
 pub mod model;
@@ -32,6 +33,8 @@ pub mod risk;
 pub mod risk_kinds;
 pub mod sbom;
 pub mod sl;
+pub mod supplier_kinds;
+pub mod validation_kinds;
 pub mod value;
 
 pub use kind::{Field, FieldType, KindDef};

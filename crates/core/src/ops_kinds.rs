@@ -274,6 +274,32 @@ pub fn form_defaults(kind: &str, now: jiff::civil::DateTime) -> Vec<(&'static st
         "access_review" => vec![("reviewed_on", today)],
         "revocation" => vec![("requested_at", time)],
         "remote_session" => vec![("status", "requested".into())],
+        "document" => vec![
+            ("domain", "ot_security".into()),
+            ("scope", "site".into()),
+            ("review_interval_days", "365".into()),
+        ],
+        "document_version" => vec![("status", "draft".into()), ("number", "1.0".into())],
+        "supplier" => vec![("status", "under_review".into())],
+        "incident" => vec![
+            ("detected_at", time),
+            ("status", "open".into()),
+            ("safety_impact", "none".into()),
+            ("quality_impact", "none".into()),
+            ("production_impact", "none".into()),
+        ],
+        "incident_entry" => vec![("at", time), ("entry_type", "observation".into())],
+        "validation_test" => {
+            let mut v = vec![("status", "planned".to_string())];
+            v.extend(
+                crate::validation_kinds::SECURITY_CHECKS
+                    .iter()
+                    .map(|(f, _)| (*f, "not_tested".to_string())),
+            );
+            v
+        }
+        "periodic_review" => vec![("status", "planned".into())],
+        "review_finding" => vec![("status", "open".into())],
         _ => Vec::new(),
     }
 }

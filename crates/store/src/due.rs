@@ -9,10 +9,13 @@ use otkeep_core::account_kinds::REVOCATION_KIND;
 use otkeep_core::config_kinds::{CERTIFICATE_KIND, CHANGE_KIND};
 use otkeep_core::due::{Approval, Obligation, obligations, sort};
 use otkeep_core::gov_kinds::{ROLE_ASSIGNMENT_KIND, TRAINING_KIND, TRAINING_RECORD_KIND};
+use otkeep_core::incident_kinds::INCIDENT_KIND;
 use otkeep_core::kinds::ASSESSMENT_KIND;
 use otkeep_core::ops_kinds::{LOG_REVIEW_KIND, LOG_SOURCE_KIND};
 use otkeep_core::remote_kinds::REMOTE_SESSION_KIND;
 use otkeep_core::risk_kinds::{RISK_ASSESSMENT_KIND, TREATMENT_KIND};
+use otkeep_core::supplier_kinds::{CAPABILITY_DECLARATION_KIND, SUPPORT_AGREEMENT_KIND};
+use otkeep_core::validation_kinds::PERIODIC_REVIEW_KIND;
 
 impl Store {
     /// Every dated obligation of the records in `scope` as of `today` (`YYYY-MM-DD`), sorted by
@@ -77,6 +80,9 @@ impl Store {
             &CERTIFICATE_KIND,
             &REVOCATION_KIND,
             &REMOTE_SESSION_KIND,
+            &INCIDENT_KIND,
+            &SUPPORT_AGREEMENT_KIND,
+            &CAPABILITY_DECLARATION_KIND,
         ] {
             for r in self.list_all(kind, &q).await? {
                 out.extend(obligations(&r, Approval::default(), day));
@@ -93,6 +99,9 @@ impl Store {
         out.extend(self.baseline_obligations(scope).await?);
         out.extend(self.operations_obligations(scope, day).await?);
         out.extend(self.document_obligations(scope, day).await?);
+        out.extend(otkeep_core::due::review_obligations(
+            &self.list_all(&PERIODIC_REVIEW_KIND, &q).await?,
+        ));
         out.extend(otkeep_core::due::training_obligations(
             &self.list_all(&ROLE_ASSIGNMENT_KIND, &q).await?,
             &self.list_all(&TRAINING_KIND, &q).await?,

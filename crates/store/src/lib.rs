@@ -31,6 +31,7 @@ pub mod operations;
 pub mod read;
 pub mod risk;
 pub mod sbom;
+pub mod supplier;
 pub mod testing;
 pub mod write;
 

@@ -165,6 +165,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 21,
+        name: "suppliers, incidents, security tests and periodic reviews",
+        common: include_str!("migrations/0021_governance.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -508,6 +508,16 @@ pub(crate) async fn prepare(
     if matches!(kind.name, "commissioning" | "decommissioning") {
         return fill_template(conn, kind.name, values).await;
     }
+    if kind.name == "validation_test" {
+        fill_template(conn, "acceptance_test", values).await?;
+        // The items copied from the template are checked with the rest of the result.
+        let errors = (kind.check)(values);
+        return if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(errors))
+        };
+    }
     let site = values.get("site_id").and_then(Value::as_int);
     let method = match kind.name {
         "risk_assessment" => {

@@ -202,6 +202,30 @@ impl Store {
         Ok(out)
     }
 
+    /// The SBOMs `scope` may see of a product: vendor `vendor`, model `model` or a model of
+    /// that family (`model` followed by more words), as for capability declarations.
+    pub async fn product_sboms(
+        &self,
+        scope: &Scope,
+        vendor: &str,
+        model: &str,
+    ) -> Result<Vec<SbomRow>, StoreError> {
+        let model = model.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sbom WHERE (LOWER(model) = $1 OR LOWER(model) LIKE $2){} ORDER BY imported_at DESC, id DESC",
+            visible(scope)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(model.to_lowercase())
+            .bind(format!("{} %", model.to_lowercase()))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out: Vec<SbomRow> = rows.iter().map(row).collect::<Result<_, _>>()?;
+        let v = vendor_key(vendor, &[]);
+        out.retain(|s| vendor_key(&s.vendor, &[]) == v);
+        Ok(out)
+    }
+
     /// One SBOM the scope may see, with its components.
     pub async fn sbom(
         &self,

@@ -564,12 +564,14 @@ async fn requirements_page(
             sites: record.site_id().into_iter().collect(),
             records: Vec::new(),
         };
+        let declared = state.store.declared_capabilities(record.site_id()).await?;
         for a in all(state, &ASSET_KIND, scope, &[("zone_id", record.id)]).await? {
-            let Value::Sl(c) = a.get("sl_c") else {
+            // An asset without an SL-C of its own takes the one declared for its model.
+            let Some((c, declaration)) = declared.sl_c(&a) else {
                 without_sl_c += 1;
                 continue;
             };
-            let short = capability_shortfalls(&sl_t(&record), c);
+            let short = capability_shortfalls(&sl_t(&record), &c);
             if short.is_empty() {
                 continue;
             }
@@ -595,7 +597,15 @@ async fn requirements_page(
             shortfalls_open |= !open.is_empty();
             shortfalls.push(ShortfallRow {
                 href: format!("/assets/{}", a.id),
-                name: a.title(),
+                name: match declaration {
+                    Some(d) => format!(
+                        "{} (SL-C declared for {} {})",
+                        a.title(),
+                        d.get("vendor").to_text(),
+                        d.get("model").to_text()
+                    ),
+                    None => a.title(),
+                },
                 open: open.join(", "),
                 compensated: compensated.join(", "),
             });

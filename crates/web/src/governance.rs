@@ -441,3 +441,169 @@ pub async fn coverage_api(
         .collect();
     Ok(Json(json!({"items": items})))
 }
+
+/// What an asset's page says about a declared SL-C, and what a capability declaration's page
+/// says about the assets it covers and the product's SBOMs.
+pub(crate) async fn capability_lines(
+    state: &AppState,
+    record: &otkeep_core::Record,
+) -> Result<Vec<(String, String)>, otkeep_store::StoreError> {
+    let declared = state.store.declared_capabilities(record.site_id()).await?;
+    let levels = |v: &otkeep_core::SlVector| {
+        v.levels()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("FR{} {l}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    if record.kind.name == "asset" {
+        if let Some((v, Some(d))) = declared.sl_c(record) {
+            out.push((
+                "ok".to_string(),
+                format!(
+                    "SL-C from the capability declaration for {} {}: {}",
+                    d.get("vendor").to_text(),
+                    d.get("model").to_text(),
+                    levels(&v)
+                ),
+            ));
+        }
+        return Ok(out);
+    }
+    let scope = otkeep_core::access::Scope::Limited {
+        sites: record.site_id().into_iter().collect(),
+        records: Vec::new(),
+    };
+    let (vendor, model) = (
+        record.get("vendor").to_text(),
+        record.get("model").to_text(),
+    );
+    let assets = state
+        .store
+        .list_all(
+            &otkeep_core::kinds::ASSET_KIND,
+            &otkeep_store::ListQuery {
+                scope: scope.clone(),
+                ..otkeep_store::ListQuery::default()
+            },
+        )
+        .await?;
+    let covered = assets
+        .iter()
+        .filter(|a| {
+            otkeep_core::supplier_kinds::declaration_covers(
+                &vendor,
+                &model,
+                &a.get("vendor").to_text(),
+                &a.get("model").to_text(),
+            )
+        })
+        .collect::<Vec<_>>();
+    let own = covered.iter().filter(|a| !a.get("sl_c").is_null()).count();
+    out.push((
+        "ok".to_string(),
+        format!(
+            "Covers {} asset(s) of this site; {} of them take this SL-C ({} have their own)",
+            covered.len(),
+            covered.len() - own,
+            own
+        ),
+    ));
+    for s in state.store.product_sboms(&scope, &vendor, &model).await? {
+        out.push((
+            "ok".to_string(),
+            format!("SBOM: {}", crate::sbom::label(&s)),
+        ));
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "incident_report.html")]
+struct IncidentReport {
+    nav: Nav,
+    record: otkeep_core::Record,
+    title: String,
+    site: String,
+    generated: String,
+    /// (label, cell) of every field but the long texts, which have sections of their own.
+    facts: Vec<(&'static str, crate::view::Cell)>,
+    /// (heading, text) of the long texts.
+    sections: Vec<(&'static str, String)>,
+    /// (at, type, by, entry)
+    timeline: Vec<(String, String, String, String)>,
+    signatures: Vec<crate::sign::SignatureView>,
+}
+
+/// `/incidents/{id}/report`: the incident report, for printing or saving as PDF from the
+/// browser: facts, what happened, the timeline, actions, root cause, lessons learned, links
+/// and signatures.
+pub async fn incident_report(
+    State(state): State<AppState>,
+    p: Principal,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, UiError> {
+    use otkeep_core::FieldType;
+    use otkeep_core::incident_kinds::{ENTRY_TYPES, INCIDENT_ENTRY_KIND, INCIDENT_KIND};
+    let record = crate::ui::load(&state, &p, &INCIDENT_KIND, id).await?;
+    let titles = state
+        .store
+        .ref_titles(&INCIDENT_KIND, std::slice::from_ref(&record))
+        .await?;
+    let mut facts = Vec::new();
+    let mut sections = Vec::new();
+    for f in INCIDENT_KIND.fields {
+        if f.ty == FieldType::LongText {
+            let text = record.get(f.name).to_text();
+            if !text.trim().is_empty() {
+                sections.push((f.label, text));
+            }
+        } else {
+            facts.push((f.label, crate::view::cell(f, record.get(f.name), &titles)));
+        }
+    }
+    let mut q = otkeep_store::ListQuery {
+        scope: p.read_scope(&INCIDENT_ENTRY_KIND)?,
+        ..otkeep_store::ListQuery::default()
+    };
+    q.filters
+        .insert("incident_id", otkeep_core::Value::Int(record.id));
+    let mut entries = state.store.list_all(&INCIDENT_ENTRY_KIND, &q).await?;
+    entries.sort_by_key(|e| (e.get("at").to_text(), e.id));
+    let timeline = entries
+        .iter()
+        .map(|e| {
+            let t = e.get("entry_type").to_text();
+            (
+                e.get("at").to_text().replace('T', " "),
+                ENTRY_TYPES
+                    .iter()
+                    .find(|c| c.key == t)
+                    .map_or(t.clone(), |c| c.label.to_string()),
+                e.get("author").to_text(),
+                e.get("entry").to_text(),
+            )
+        })
+        .collect();
+    let codes = site_codes(&state).await?;
+    let signatures = crate::sign::signature_views(&state, &record, None).await?;
+    Ok(render(
+        StatusCode::OK,
+        &IncidentReport {
+            nav: Nav::new("incidents", &p),
+            title: record.title(),
+            site: record
+                .site_id()
+                .and_then(|s| codes.get(&s).cloned())
+                .unwrap_or_default(),
+            generated: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M %Z").to_string(),
+            record,
+            facts,
+            sections,
+            timeline,
+            signatures,
+        },
+    ))
+}

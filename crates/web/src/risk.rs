@@ -628,6 +628,9 @@ pub(crate) async fn status_lines(
         "document" => {
             out.extend(crate::governance::document_lines(state, record).await?);
         }
+        "asset" | "capability_declaration" => {
+            out.extend(crate::governance::capability_lines(state, record).await?);
+        }
         "remote_session" => {
             out.extend(approval_lines(state, record).await?);
             let now = otkeep_core::value::datetime_text(jiff::Zoned::now().datetime());

@@ -220,6 +220,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(governance::coverage_page),
         ),
         route(
+            M::GET,
+            "/incidents/{id}/report",
+            Can(Read),
+            get(governance::incident_report),
+        ),
+        route(
             M::POST,
             "/patches/{id}/apply",
             Can(Write),

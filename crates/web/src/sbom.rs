@@ -155,7 +155,7 @@ async fn visible(state: &AppState, p: &Principal, id: i64) -> Result<(SbomRow, S
         .ok_or_else(|| UiError::NotFound(format!("There is no SBOM #{id}.")))
 }
 
-fn label(r: &SbomRow) -> String {
+pub(crate) fn label(r: &SbomRow) -> String {
     let of = if r.model.is_empty() {
         format!("asset #{}", r.asset_id.unwrap_or(0))
     } else {

@@ -277,6 +277,102 @@ async fn plant(store: Arc<Store>) -> Plant {
         )
         .await,
     );
+    let set = created(
+        &admin,
+        "/api/v1/supplier-requirement-sets",
+        json!({"site_id": site_a, "name": "Integrator requirements", "audience": "integrators", "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("supplier-requirement-sets", set);
+    risk_a.insert(
+        "supplier-clauses",
+        created(
+            &admin,
+            "/api/v1/supplier-clauses",
+            json!({"site_id": site_a, "set_id": set, "number": "4.1", "text": "Named accounts only",
+                   "requirements": "SR 1.1"}),
+        )
+        .await,
+    );
+    let supplier = created(
+        &admin,
+        "/api/v1/suppliers",
+        json!({"site_id": site_a, "name": "Acme Automation", "supplier_type": "integrator",
+               "requirement_set_id": set, "status": "approved", "owner": "o"}),
+    )
+    .await;
+    risk_a.insert("suppliers", supplier);
+    risk_a.insert(
+        "capability-declarations",
+        created(
+            &admin,
+            "/api/v1/capability-declarations",
+            json!({"site_id": site_a, "supplier_id": supplier, "vendor": "Acme", "model": "CPU 1500",
+                   "sl_c": [2, 2, 1, 1, 1, 1, 1], "component_requirements": "CR 1.1"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "support-agreements",
+        created(
+            &admin,
+            "/api/v1/support-agreements",
+            json!({"site_id": site_a, "name": "Acme remote support", "supplier_id": supplier,
+                   "access_windows": "weekdays", "minimum_controls": "MFA", "expires_on": "2027-12-31",
+                   "owner": "o"}),
+        )
+        .await,
+    );
+    let incident = created(
+        &admin,
+        "/api/v1/incidents",
+        json!({"site_id": site_a, "name": "Malware on HMI", "detected_at": "2026-11-01T08:00",
+               "reported_by": "o", "category": "malware", "severity": "high", "safety_impact": "none",
+               "quality_impact": "none", "production_impact": "minor", "status": "open", "owner": "o",
+               "description": "USB stick"}),
+    )
+    .await;
+    risk_a.insert("incidents", incident);
+    risk_a.insert(
+        "incident-entries",
+        created(
+            &admin,
+            "/api/v1/incident-entries",
+            json!({"site_id": site_a, "incident_id": incident, "at": "2026-11-01T08:05",
+                   "entry_type": "action", "author": "o", "entry": "HMI isolated"}),
+        )
+        .await,
+    );
+    risk_a.insert(
+        "validation-tests",
+        created(
+            &admin,
+            "/api/v1/validation-tests",
+            json!({"site_id": site_a, "name": "SAT line 1", "test_type": "sat", "status": "planned",
+                   "check_accounts": "not_tested", "check_logging": "not_tested",
+                   "check_patch_level": "not_tested", "check_remote_access": "not_tested",
+                   "check_zone_design": "not_tested"}),
+        )
+        .await,
+    );
+    let review = created(
+        &admin,
+        "/api/v1/periodic-reviews",
+        json!({"site_id": site_a, "name": "Self-assessment 2026", "review_type": "self_assessment",
+               "scope": "Program", "reviewer": "o", "status": "planned"}),
+    )
+    .await;
+    risk_a.insert("periodic-reviews", review);
+    risk_a.insert(
+        "review-findings",
+        created(
+            &admin,
+            "/api/v1/review-findings",
+            json!({"site_id": site_a, "review_id": review, "finding": "No log review records",
+                   "severity": "observation", "status": "open", "owner": "o"}),
+        )
+        .await,
+    );
     let patch = created(
         &admin,
         "/api/v1/patches",
@@ -548,6 +644,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/coverage"
             | "/api/v1/coverage",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("GET", "/incidents/{id}/report") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
             any(&[Admin, Owner, Engineer])
         }
@@ -719,6 +816,9 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                             Some(pl) => ids(pl).to_string(),
                             None if spec.path.starts_with("/admin/") => victim.id.to_string(),
                             None if spec.path.contains("matches/") => p.advisory_match.to_string(),
+                            None if spec.path.starts_with("/incidents/") => {
+                                ids("incidents").to_string()
+                            }
                             None if spec.path.contains("sboms/") => p.sbom.to_string(),
                             None if spec.path.contains("advisories/") => p.advisory.to_string(),
                             None => "999999".to_string(),
