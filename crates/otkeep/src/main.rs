@@ -710,11 +710,13 @@ async fn load_demo(store: &Store, sites: usize, assets: usize) -> Result<()> {
         .await?;
     bar.finish_and_clear();
     println!(
-        "demo: {} sites created ({} already present), {} assets, {} operations records, in {:.1?}",
+        "demo: {} sites created ({} already present), {} assets, {} operations records, {} governance records ({} documents), in {:.1?}",
         done.sites_created,
         done.sites_skipped,
         done.assets_created,
         done.ops_records,
+        done.governance_records,
+        done.documents,
         started.elapsed()
     );
     Ok(())

@@ -16,6 +16,10 @@ pub struct DemoLoad {
     pub assets_created: usize,
     /// Operations records (patches, accounts, sessions, backups, log reviews …) created.
     pub ops_records: usize,
+    /// Governance records (roles, RACI, trainings, documents, suppliers, incidents, tests,
+    /// reviews) created, of which documents.
+    pub governance_records: usize,
+    pub documents: usize,
 }
 
 impl Store {
@@ -33,6 +37,8 @@ impl Store {
     ) -> Result<DemoLoad, StoreError> {
         let mut done = DemoLoad::default();
         let today = jiff::Zoned::now().date();
+        // The corporate documents, created with the first site and referred to by the others'.
+        let mut corporate = self.corporate_documents().await?;
         for index in 0..sites {
             let site = demo_site(index, assets_per_site);
             let code = site
@@ -94,7 +100,7 @@ impl Store {
                 }
             }
             demo_risk(&mut tx, site_id, &code, &zone_ids, legacy).await?;
-            let ops = demo_operations(
+            let (ops, people) = demo_operations(
                 &mut tx,
                 index,
                 site_id,
@@ -105,11 +111,42 @@ impl Store {
             )
             .await?;
             done.ops_records += ops.total();
+            let gov = crate::demo_gov::demo_governance(
+                &mut tx,
+                index,
+                site_id,
+                &code,
+                &zone_ids,
+                &ops_assets,
+                &people,
+                &mut corporate,
+                today,
+            )
+            .await?;
+            done.governance_records += gov.records;
+            done.documents += gov.documents;
             tx.commit().await?;
             progress(done.assets_created as u64);
             done.sites_created += 1;
         }
         Ok(done)
+    }
+}
+
+impl Store {
+    /// The corporate documents by key (to link site annexes to on a resumed demo load).
+    async fn corporate_documents(
+        &self,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut q = crate::ListQuery::default();
+        q.filters
+            .insert("scope", otkeep_core::Value::Text("corporate".to_string()));
+        Ok(self
+            .list_all(&otkeep_core::doc_kinds::DOCUMENT_KIND, &q)
+            .await?
+            .into_iter()
+            .map(|d| (d.get("key").to_text(), d.id))
+            .collect())
     }
 }
 

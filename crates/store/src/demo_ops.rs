@@ -81,7 +81,8 @@ impl OpsCounts {
 const HISTORY_DAYS: i64 = 3 * 365;
 
 /// Creates the operations records of demo site `site_id` (number `site_index`, code `code`,
-/// zones `zones`, assets `assets`) in `tx`, dated relative to `today`.
+/// zones `zones`, assets `assets`) in `tx`, dated relative to `today`; returns what it created
+/// and the site's people (for the governance records).
 pub(crate) async fn demo_operations(
     tx: &mut WriteTx<'_>,
     site_index: usize,
@@ -90,7 +91,7 @@ pub(crate) async fn demo_operations(
     zones: &[i64],
     assets: &[OpsAsset],
     today: Date,
-) -> Result<OpsCounts, StoreError> {
+) -> Result<(OpsCounts, Vec<String>), StoreError> {
     let mut g = Gen {
         tx,
         site: site_id,
@@ -101,13 +102,13 @@ pub(crate) async fn demo_operations(
         names: HashSet::new(),
         people: Vec::new(),
     };
-    g.people = people(&mut g.rng, 10);
+    g.people = people(&mut g.rng, crate::demo_gov::PEOPLE_NEEDED);
     g.patches(assets).await?;
     g.accounts(assets).await?;
     g.remote_sessions(assets).await?;
     g.backups(assets).await?;
     g.logs(zones, assets).await?;
-    Ok(g.counts)
+    Ok((g.counts, g.people))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ pub mod baseline;
 pub mod change;
 mod columns;
 mod demo;
+mod demo_gov;
 mod demo_ops;
 pub mod document;
 mod due;

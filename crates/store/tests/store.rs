@@ -26,6 +26,7 @@ otkeep_store::on_both_backends!(
     the_seeded_risk_method_is_the_default,
     the_demo_carries_years_of_operations_records,
     the_demo_loads_small_sites,
+    the_demo_has_a_governance_program,
 );
 
 fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
@@ -759,4 +760,64 @@ async fn the_demo_loads_small_sites(store: Arc<Store>) {
         .expect("the demo loads");
     assert_eq!(load.sites_created, 3);
     assert!(load.ops_records > 3 * 200, "{load:?}");
+}
+
+/// Every demo site gets its program: roles, RACI, trainings, documents (the corporate set once,
+/// annexes linking to it on every site), suppliers, incidents, tests and reviews; the coverage
+/// view finds evidence for some requirements and none for others.
+async fn the_demo_has_a_governance_program(store: Arc<Store>) {
+    use otkeep_core::doc_kinds::{DOCUMENT_KIND, DOCUMENT_VERSION_KIND};
+    let load = store
+        .load_demo(2, 40, "demo", &mut |_| {})
+        .await
+        .expect("the demo loads");
+    assert!(load.documents >= 2 * 4 + 14, "{load:?}");
+    let all = ListQuery::default();
+    for kind in otkeep_core::KINDS
+        .iter()
+        .filter(|k| k.group == "Governance" || k.group == "Suppliers")
+    {
+        let n = store.list_all(kind, &all).await.unwrap().len();
+        assert!(n > 0, "the demo has {}", kind.label_plural);
+    }
+    let docs = store.list_all(&DOCUMENT_KIND, &all).await.unwrap();
+    let corporate: Vec<_> = docs
+        .iter()
+        .filter(|d| d.get("scope").to_text() == "corporate")
+        .collect();
+    assert_eq!(corporate.len(), 14);
+    let first_site = corporate[0].site_id();
+    assert!(corporate.iter().all(|d| d.site_id() == first_site));
+    let annexes: Vec<_> = docs
+        .iter()
+        .filter(|d| !d.get("template_id").is_null())
+        .collect();
+    assert_eq!(annexes.len(), 4, "two annexes per site");
+    assert!(annexes.iter().any(|a| a.site_id() != first_site));
+    let versions = store.list_all(&DOCUMENT_VERSION_KIND, &all).await.unwrap();
+    assert!(
+        versions
+            .iter()
+            .filter(|v| v.get("status").to_text() == "effective")
+            .count()
+            >= docs.len()
+    );
+    let second = annexes
+        .iter()
+        .find(|a| a.site_id() != first_site)
+        .and_then(|a| a.site_id());
+    let coverage = store
+        .requirement_coverage(&Scope::All, second)
+        .await
+        .unwrap();
+    let evidenced = coverage.iter().filter(|c| c.evidenced()).count();
+    assert!(evidenced > 10 && evidenced < coverage.len(), "{evidenced}");
+    // The corporate procedure counts at the second site.
+    let sr13 = coverage.iter().find(|c| c.requirement == "SR 1.3").unwrap();
+    assert!(
+        sr13.documents
+            .iter()
+            .any(|d| d.key == "OT-PRO-001" && d.corporate)
+    );
+    assert_eq!(store.verify_audit().await.unwrap().broken, None);
 }
