@@ -105,10 +105,14 @@ pub static DOCUMENT_KIND: KindDef = KindDef {
             .sort(),
         Field::new("zones", "Zones shown", T::Refs("zone"))
             .help("For diagrams and drawings: the zones they show.")
+            .filter()
             .site_rule(SiteRule::SameSite),
         Field::new("conduits", "Conduits shown", T::Refs("conduit"))
+            .filter()
             .site_rule(SiteRule::SameSite),
-        Field::new("assets", "Assets shown", T::Refs("asset")).site_rule(SiteRule::SameSite),
+        Field::new("assets", "Assets shown", T::Refs("asset"))
+            .filter()
+            .site_rule(SiteRule::SameSite),
     ],
     title_field: "key",
     site_field: Some("site_id"),

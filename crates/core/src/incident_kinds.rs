@@ -73,7 +73,9 @@ pub static INCIDENT_KIND: KindDef = KindDef {
         Field::new("zone_id", "Zone", T::Ref("zone"))
             .filter()
             .site_rule(SiteRule::SameSite),
-        Field::new("assets", "Assets", T::Refs("asset")).site_rule(SiteRule::SameSite),
+        Field::new("assets", "Assets", T::Refs("asset"))
+            .filter()
+            .site_rule(SiteRule::SameSite),
         Field::new("category", "Category", T::Choice(INCIDENT_CATEGORIES))
             .required()
             .filter()

@@ -155,6 +155,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Requirement coverage: for each IEC 62443-3-3 requirement the documents mapped to it
+    /// (`*` marks those without an effective version) and the records evidencing it.
+    Coverage {
+        /// Only this site (its documents and the corporate ones).
+        #[arg(long)]
+        site: Option<String>,
+        /// Only the requirements nothing evidences.
+        #[arg(long)]
+        gaps: bool,
+        /// Print JSON (the same object as /api/v1/coverage) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Vendor aliases for matching advisories: `alias add ALIAS VENDOR` (then every advisory is
     /// matched again), `alias list`.
     Alias {
@@ -650,6 +663,10 @@ async fn run(cli: Cli) -> Result<i32> {
             let store = cli.db.open().await?;
             kpi(&store, site, json).await
         }
+        Command::Coverage { site, gaps, json } => {
+            let store = cli.db.open().await?;
+            coverage(&store, site, gaps, json).await
+        }
         Command::Alias { command } => {
             let store = cli.db.open().await?;
             match command {
@@ -1059,6 +1076,47 @@ async fn kpi(store: &Store, site: Option<String>, json: bool) -> Result<i32> {
                 l.note
             );
         }
+    }
+    Ok(0)
+}
+
+async fn coverage(store: &Store, site: Option<String>, gaps: bool, json: bool) -> Result<i32> {
+    let site = match &site {
+        Some(code) => Some(site_id(store, code).await?),
+        None => None,
+    };
+    let mut coverage = store
+        .requirement_coverage(&otkeep_core::access::Scope::All, site)
+        .await?;
+    if gaps {
+        coverage.retain(|c| !c.evidenced());
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&otkeep_web::governance::coverage_json(&coverage))?
+        );
+        return Ok(0);
+    }
+    println!(
+        "requirement\ttitle\tdocuments\tcountermeasures\timplemented (with evidence)\tevidenced"
+    );
+    for c in &coverage {
+        let docs: Vec<String> = c
+            .documents
+            .iter()
+            .map(|d| format!("{}{}", d.key, if d.effective { "" } else { "*" }))
+            .collect();
+        println!(
+            "{}\t{}\t{}\t{}\t{} ({})\t{}",
+            c.requirement,
+            c.title,
+            docs.join(" "),
+            c.countermeasures,
+            c.implemented,
+            c.with_evidence,
+            if c.evidenced() { "yes" } else { "no" }
+        );
     }
     Ok(0)
 }

@@ -724,5 +724,24 @@ fn operations_history_imports_from_xlsx_and_kpis_print() {
     assert!(v["access"]["not_reviewed"].is_u64(), "{v}");
     let o = otkeep(&dir, &["kpi", "--site", "NOPE"]);
     assert!(!o.status.success());
+
+    // The demo's document set maps requirements; the coverage command shows it and the gaps.
+    let o = otkeep(&dir, &["coverage", "--site", "FRA1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    let sr13 = table
+        .lines()
+        .find(|l| l.starts_with("SR 1.3\t"))
+        .expect("SR 1.3 row");
+    assert!(
+        sr13.contains("OT-PRO-001") && sr13.ends_with("yes"),
+        "{sr13}"
+    );
+    let o = otkeep(&dir, &["coverage", "--site", "FRA1", "--gaps", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["evidenced"] == false), "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }

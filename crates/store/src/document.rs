@@ -213,7 +213,7 @@ impl Store {
 
     /// The periodic reviews of effective documents: `review_interval_days` after the last
     /// review, or after the effective version took effect when never reviewed since.
-    pub(crate) async fn document_obligations(
+    pub async fn document_obligations(
         &self,
         scope: &Scope,
         today: Date,

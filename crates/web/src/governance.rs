@@ -321,10 +321,10 @@ pub(crate) async fn document_lines(
     let today = jiff::Zoned::now().date();
     if let Some(o) = state
         .store
-        .due(&scope, &today.to_string())
+        .document_obligations(&scope, today)
         .await?
         .into_iter()
-        .find(|o| o.kind == "document" && o.record_id == record.id)
+        .find(|o| o.record_id == record.id)
     {
         let badge = if o.due < today { "bad" } else { "ok" };
         out.push((badge.to_string(), format!("Next review due {}", o.due)));
@@ -422,6 +422,13 @@ pub async fn coverage_api(
     let site = site_by_code(&state, params.site.as_deref()).await?;
     let (chosen, scope) = chosen_site(site.as_deref(), readable);
     let coverage = state.store.requirement_coverage(&scope, chosen).await?;
+    Ok(Json(coverage_json(&coverage)))
+}
+
+/// The coverage view as JSON (the API's answer and `otkeep coverage --json`).
+pub fn coverage_json(
+    coverage: &[otkeep_store::document::RequirementCoverage],
+) -> serde_json::Value {
     let items: Vec<serde_json::Value> = coverage
         .iter()
         .map(|c| {
@@ -439,7 +446,7 @@ pub async fn coverage_api(
                    "evidenced": c.evidenced()})
         })
         .collect();
-    Ok(Json(json!({"items": items})))
+    json!({"items": items})
 }
 
 /// What an asset's page says about a declared SL-C, and what a capability declaration's page

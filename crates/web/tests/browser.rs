@@ -391,5 +391,43 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
         requests.contains("E2E drive diagnostics") && requests.contains("2030-06-30 08:00"),
         "{requests}"
     );
+
+    // Governance: the coverage view names the demo's corporate procedure; the policy's
+    // effective version shows its Markdown text rendered; the incident report has its timeline.
+    el(driver, By::LinkText("Requirement coverage"))
+        .await?
+        .click()
+        .await?;
+    let coverage = el(driver, By::Id("coverage")).await?.text().await?;
+    assert!(
+        coverage.contains("OT-PRO-001 Accounts and access management"),
+        "{coverage}"
+    );
+    el(
+        driver,
+        By::PartialLinkText("OT-POL-001 OT cybersecurity policy"),
+    )
+    .await?
+    .click()
+    .await?;
+    let status = el(driver, By::Id("record-status")).await?.text().await?;
+    assert!(status.contains("Effective: version 1.0"), "{status}");
+    el(driver, By::LinkText("1.0")).await?.click().await?;
+    let heading = el(driver, By::Css("#document-body h1"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(heading, "Purpose");
+    driver.goto(format!("{base}/incidents")).await?;
+    el(driver, By::LinkText("Malware found on an HMI"))
+        .await?
+        .click()
+        .await?;
+    el(driver, By::LinkText("Report")).await?.click().await?;
+    let timeline = el(driver, By::Id("timeline")).await?.text().await?;
+    assert!(
+        timeline.contains("HMI disconnected from the network"),
+        "{timeline}"
+    );
     Ok(())
 }

@@ -140,6 +140,31 @@ async fn document_versions_are_approved_by_signature_and_supersede(store: Arc<St
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.contains("corporate document"), "{}", bad.body);
 
+    // A diagram names the zones it shows; the zone's page lists it.
+    let zone = created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/zones",
+                json!({"site_id": site, "name": "Filling control", "sl_t": [2, 2, 2, 2, 2, 2, 2],
+                       "owner": "Sam Engineer"}),
+            )
+            .await,
+    );
+    created(
+        admin
+            .json(
+                "POST",
+                "/api/v1/documents",
+                json!({"site_id": site, "key": "FRA1-DRW-001", "title": "Logical network diagram",
+                       "category": "diagram_logical", "domain": "ot_security", "scope": "site",
+                       "owner": "Sam Engineer", "zones": [zone]}),
+            )
+            .await,
+    );
+    let page = admin.get(&format!("/zones/{zone}")).await.body;
+    assert!(page.contains("FRA1-DRW-001"), "{page}");
+
     // Version 1.0: a Markdown body with an attempt at script.
     let v1 = created(
         admin

@@ -154,6 +154,33 @@ async fn capability_declarations_give_assets_their_sl_c(store: Arc<Store>) {
         "{gap}"
     );
     let _ = (own, other);
+    // An SBOM of a model of that family is linked from the declaration.
+    let boundary = "otkeepGov1";
+    let sbom = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "metadata": {"component": {"type": "firmware", "name": "S7-1500 firmware", "version": "3.1"}},
+        "components": [{"type": "library", "name": "openssl", "version": "3.0.13"}]}"#;
+    let mut body = String::new();
+    for (k, v) in [
+        ("vendor", "Siemens"),
+        ("model", "SIMATIC S7-1500 CPU 1516-3"),
+        ("firmware", "3.1"),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fw.cdx.json\"\r\nContent-Type: application/json\r\n\r\n{sbom}\r\n--{boundary}--\r\n"
+    ));
+    let req = axum::http::Request::post(format!("/sboms/upload?_csrf={}", admin.csrf()))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let a = admin.send(req).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     // The declaration's page counts what it covers.
     let page = admin
         .get(&format!("/capability-declarations/{decl}"))
