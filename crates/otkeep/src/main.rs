@@ -155,6 +155,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// OSCAL 1.0.6 JSON: `oscal assessment --site CODE --zone NAME` (a zone's assessment
+    /// results), `oscal poam [--site CODE]` (the treatment plan).
+    Oscal {
+        #[command(subcommand)]
+        command: OscalCommand,
+    },
     /// Requirement coverage: for each IEC 62443-3-3 requirement the documents mapped to it
     /// (`*` marks those without an effective version) and the records evidencing it.
     Coverage {
@@ -663,6 +669,10 @@ async fn run(cli: Cli) -> Result<i32> {
             let store = cli.db.open().await?;
             kpi(&store, site, json).await
         }
+        Command::Oscal { command } => {
+            let store = cli.db.open().await?;
+            oscal(&store, command).await
+        }
         Command::Coverage { site, gaps, json } => {
             let store = cli.db.open().await?;
             coverage(&store, site, gaps, json).await
@@ -1076,6 +1086,76 @@ async fn kpi(store: &Store, site: Option<String>, json: bool) -> Result<i32> {
                 l.note
             );
         }
+    }
+    Ok(0)
+}
+
+#[derive(Subcommand)]
+enum OscalCommand {
+    /// The assessment results of one zone.
+    Assessment {
+        /// The zone's site (code).
+        #[arg(long)]
+        site: String,
+        /// The zone's name.
+        #[arg(long)]
+        zone: String,
+        /// Output file; standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// The treatment plan as a plan of action and milestones (POA&M).
+    Poam {
+        /// Only this site (code); every site when absent.
+        #[arg(long)]
+        site: Option<String>,
+        /// Output file; standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+async fn oscal(store: &Store, command: OscalCommand) -> Result<i32> {
+    use otkeep_core::kinds::{SITE_KIND, ZONE_KIND};
+    let (doc, output) = match command {
+        OscalCommand::Assessment { site, zone, output } => {
+            let site = site_id(store, &site).await?;
+            let Some(id) = store.find_id(&ZONE_KIND, "name", &zone, Some(site)).await? else {
+                bail!("the site has no zone named '{zone}'");
+            };
+            let Some(record) = store.get(&ZONE_KIND, id).await? else {
+                bail!("zone '{zone}' disappeared while reading it");
+            };
+            (
+                otkeep_web::oscal::zone_export(store, &record, "otkeep CLI").await?,
+                output,
+            )
+        }
+        OscalCommand::Poam { site, output } => {
+            let record = match &site {
+                Some(code) => store.get(&SITE_KIND, site_id(store, code).await?).await?,
+                None => None,
+            };
+            match otkeep_web::oscal::plan_export(
+                store,
+                otkeep_core::access::Scope::All,
+                record.as_ref(),
+                "otkeep CLI",
+            )
+            .await?
+            {
+                Some(doc) => (doc, output),
+                None => {
+                    bail!("there are no treatment actions to export (OSCAL needs at least one)")
+                }
+            }
+        }
+    };
+    let text = serde_json::to_string_pretty(&doc)?;
+    match output {
+        Some(path) => std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => println!("{text}"),
     }
     Ok(0)
 }

@@ -743,5 +743,43 @@ fn operations_history_imports_from_xlsx_and_kpis_print() {
     let items = v["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(items.iter().all(|i| i["evidenced"] == false), "{v}");
+
+    // OSCAL: a zone's assessment results and the treatment plan, to a file and to stdout.
+    let file = dir.join("ar.json");
+    let o = otkeep(
+        &dir,
+        &[
+            "oscal",
+            "assessment",
+            "--site",
+            "FRA1",
+            "--zone",
+            "Enterprise network",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        v["assessment-results"]["metadata"]["oscal-version"],
+        "1.0.6"
+    );
+    let o = otkeep(&dir, &["oscal", "poam", "--site", "FRA1"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !v["plan-of-action-and-milestones"]["poam-items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let o = otkeep(
+        &dir,
+        &["oscal", "assessment", "--site", "FRA1", "--zone", "Nope"],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no zone named 'Nope'"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }

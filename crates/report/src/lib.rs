@@ -21,6 +21,7 @@
 pub mod diagram;
 pub mod heatmap;
 pub mod markdown;
+pub mod oscal;
 
 use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::value::formula_guarded;

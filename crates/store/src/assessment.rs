@@ -136,6 +136,28 @@ impl Store {
     }
 }
 
+/// One requirement in force of a zone or conduit, as assessed and as it counts.
+#[derive(Debug, Clone)]
+pub struct AssessmentRow {
+    pub target_kind: &'static KindDef,
+    pub target_id: i64,
+    pub target_title: String,
+    pub requirement: otkeep_core::catalog::Requirement,
+    /// As assessed (not assessed when no record exists).
+    pub status: Status,
+    /// Whether it counts as met (implemented, not applicable, or compensated by a valid
+    /// countermeasure).
+    pub met: bool,
+    pub assessment_id: Option<i64>,
+    pub target_date: String,
+    pub owner: String,
+    pub notes: String,
+    pub reason: String,
+    pub last_assessed: String,
+    pub evidence_url: String,
+    pub evidence_sha256: String,
+}
+
 /// Requirements met by valid compensating countermeasures, per zone.
 pub type Coverage = HashMap<i64, std::collections::HashSet<String>>;
 
@@ -186,6 +208,39 @@ impl Store {
         site: i64,
         today: &str,
     ) -> Result<Vec<Vec<String>>, StoreError> {
+        Ok(self
+            .assessment_rows(site, today)
+            .await?
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.target_kind.label.to_string(),
+                    r.target_title,
+                    r.requirement.id,
+                    format!("FR{}", r.requirement.fr),
+                    r.requirement.level.to_string(),
+                    r.requirement.title,
+                    r.status.key().to_string(),
+                    if r.met { "met" } else { "open" }.to_string(),
+                    r.target_date,
+                    r.owner,
+                    r.notes,
+                    r.reason,
+                    r.last_assessed,
+                    r.evidence_url,
+                    r.evidence_sha256,
+                ]
+            })
+            .collect())
+    }
+
+    /// Every requirement in force of every zone and conduit of a site, assessed or not, with
+    /// what counts after countermeasures: the assessment sheet and the OSCAL export read it.
+    pub async fn assessment_rows(
+        &self,
+        site: i64,
+        today: &str,
+    ) -> Result<Vec<AssessmentRow>, StoreError> {
         use otkeep_core::catalog::Target;
         use otkeep_core::gap::effective_status;
         use otkeep_core::kinds::{ASSESSMENT_KIND, CONDUIT_KIND, ZONE_KIND};
@@ -227,24 +282,22 @@ impl Store {
                     let status = Status::from_key(&text("status")).unwrap_or(Status::NotAssessed);
                     let covered =
                         kind.name == "zone" && cover.get(&z.id).is_some_and(|c| c.contains(&r.id));
-                    let counts = effective_status(status, covered);
-                    rows.push(vec![
-                        kind.label.to_string(),
-                        z.title(),
-                        r.id.clone(),
-                        format!("FR{}", r.fr),
-                        r.level.to_string(),
-                        r.title.clone(),
-                        status.key().to_string(),
-                        if counts.is_met() { "met" } else { "open" }.to_string(),
-                        text("target_date"),
-                        text("owner"),
-                        text("notes"),
-                        text("reason"),
-                        text("last_assessed"),
-                        text("evidence_url"),
-                        text("evidence_sha256"),
-                    ]);
+                    rows.push(AssessmentRow {
+                        target_kind: kind,
+                        target_id: z.id,
+                        target_title: z.title(),
+                        requirement: r.clone(),
+                        status,
+                        met: effective_status(status, covered).is_met(),
+                        assessment_id: a.map(|a| a.id),
+                        target_date: text("target_date"),
+                        owner: text("owner"),
+                        notes: text("notes"),
+                        reason: text("reason"),
+                        last_assessed: text("last_assessed"),
+                        evidence_url: text("evidence_url"),
+                        evidence_sha256: text("evidence_sha256"),
+                    });
                 }
             }
         }

@@ -37,7 +37,9 @@ pub mod testing;
 pub mod write;
 
 pub use advisory::{AdvisoryFilter, AdvisoryOutcome, AdvisoryRow, MatchIndex, MatchRow};
-pub use assessment::{Approval, CatalogEntry, Countermeasure, Coverage, SHEET_HEADERS, StatusMap};
+pub use assessment::{
+    Approval, AssessmentRow, CatalogEntry, Countermeasure, Coverage, SHEET_HEADERS, StatusMap,
+};
 pub use audit::{AuditEvent, VerifyReport};
 pub use backup::RestoreKpi;
 pub use baseline::BaselineKpi;

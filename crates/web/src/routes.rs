@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, governance, kpi,
-    model, openapi, patch, remote, risk, sbom, sign, ui,
+    model, openapi, oscal, patch, remote, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -219,6 +219,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Can(Read),
             get(governance::coverage_page),
         ),
+        route(
+            M::GET,
+            "/gap/{plural}/{id}/oscal.json",
+            Can(Read),
+            get(oscal::zone),
+        ),
+        route(M::GET, "/risk/poam.json", Can(Read), get(oscal::plan)),
         route(
             M::GET,
             "/incidents/{id}/report",

@@ -644,6 +644,10 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/coverage"
             | "/api/v1/coverage",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("GET", "/gap/{plural}/{id}/oscal.json") => {
+            plural == Some("zones") && any(&[Admin, Owner, Engineer, Operator, Auditor])
+        }
+        ("GET", "/risk/poam.json") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("GET", "/incidents/{id}/report") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
             any(&[Admin, Owner, Engineer])
