@@ -24,6 +24,7 @@ pub mod gov_kinds;
 pub mod incident_kinds;
 pub mod kind;
 pub mod kinds;
+pub mod kpi;
 pub mod model;
 pub mod ops_kinds;
 pub mod ops_kpi;

@@ -154,6 +154,10 @@ enum Command {
         /// Print JSON (the same object as /api/v1/kpi/operations) instead of a table.
         #[arg(long)]
         json: bool,
+        /// Take today's snapshot of the program KPIs (every site and the organization; the
+        /// server does this once a day) instead of printing.
+        #[arg(long, conflicts_with_all = ["site", "json"])]
+        snapshot: bool,
     },
     /// OSCAL 1.0.6 JSON: `oscal assessment --site CODE --zone NAME` (a zone's assessment
     /// results), `oscal poam [--site CODE]` (the treatment plan).
@@ -665,8 +669,19 @@ async fn run(cli: Cli) -> Result<i32> {
             let store = cli.db.open().await?;
             due(&store, site, within, json).await
         }
-        Command::Kpi { site, json } => {
+        Command::Kpi {
+            site,
+            json,
+            snapshot,
+        } => {
             let store = cli.db.open().await?;
+            if snapshot {
+                let n = store
+                    .snapshot_kpis("otkeep CLI", jiff::Zoned::now().datetime())
+                    .await?;
+                println!("KPI snapshot of {}: {n} values", jiff::Zoned::now().date());
+                return Ok(0);
+            }
             kpi(&store, site, json).await
         }
         Command::Oscal { command } => {
@@ -791,6 +806,8 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
         policy: Arc::new(policy),
         secure_cookies: !args.insecure_cookies,
     };
+    // A daily snapshot of the program KPIs, so that trends exist.
+    tokio::spawn(otkeep_web::program_kpi::snapshot_daily(state.store.clone()));
     println!("otkeep is running: open http://{addr}/  (Ctrl-C stops it)");
     otkeep_web::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -724,6 +724,13 @@ fn operations_history_imports_from_xlsx_and_kpis_print() {
     assert!(v["access"]["not_reviewed"].is_u64(), "{v}");
     let o = otkeep(&dir, &["kpi", "--site", "NOPE"]);
     assert!(!o.status.success());
+    let o = otkeep(&dir, &["kpi", "--snapshot"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{} values", 2 * otkeep_core::kpi::KPIS.len())),
+        "{}",
+        text(&o)
+    );
 
     // The demo's document set maps requirements; the coverage command shows it and the gaps.
     let o = otkeep(&dir, &["coverage", "--site", "FRA1"]);

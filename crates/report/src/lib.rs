@@ -22,6 +22,7 @@ pub mod diagram;
 pub mod heatmap;
 pub mod markdown;
 pub mod oscal;
+pub mod trend;
 
 use otkeep_core::kind::{FieldType, KindDef};
 use otkeep_core::value::formula_guarded;

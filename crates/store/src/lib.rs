@@ -27,6 +27,7 @@ pub mod document;
 mod due;
 pub mod governance;
 pub mod identity;
+pub mod kpi;
 pub mod migrate;
 pub mod operations;
 pub mod read;

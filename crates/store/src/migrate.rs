@@ -172,6 +172,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 22,
+        name: "KPI targets and daily snapshots",
+        common: include_str!("migrations/0022_kpi.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -34,6 +34,7 @@ pub mod model;
 pub mod openapi;
 pub mod oscal;
 pub mod patch;
+pub mod program_kpi;
 pub mod remote;
 pub mod risk;
 pub mod routes;

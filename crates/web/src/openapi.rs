@@ -391,6 +391,19 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "responses": with(json!({"200": {"description": "`{today, coverage: [{site_id, role, holders, trainings, current, percent, gaps: [{person, training, why}]}]}`"}}))}}),
     );
     paths.insert(
+        "/api/v1/kpi/program".into(),
+        json!({"get": {"summary": "Program KPIs now (time to revoke, patch latency on critical assets, assets with a baseline, critical assets restore-tested, exceptions past review, overdue actions, requirements met per FR, advisories untriaged) with their targets and owners", "tags": ["Operations"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "`{items: [{kpi, label, formula, unit, lower_is_better, value, target, owner, meets_target}]}`"}, "422": {"description": "unknown site"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/kpi/history".into(),
+        json!({"get": {"summary": "Daily KPI snapshots of the reader's sites (site_id 0: the organization, for readers of every site)", "tags": ["Operations"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}},
+                           {"name": "days", "in": "query", "description": "days back (default 90)", "schema": {"type": "integer"}}],
+            "responses": with(json!({"200": {"description": "`{points: [{day, site_id, kpi, value}]}`"}, "422": {"description": "unknown site"}}))}}),
+    );
+    paths.insert(
         "/api/v1/kpi/operations".into(),
         json!({"get": {"summary": "Operations KPIs: patch latency and deployment within the target window, open deferrals, time to revoke access, accounts past their review, shared accounts without a holder, remote sessions flagged, restore tests of critical assets", "tags": ["Operations"],
             "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],

@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, governance, kpi,
-    model, openapi, oscal, patch, remote, risk, sbom, sign, ui,
+    model, openapi, oscal, patch, program_kpi, remote, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -201,6 +201,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Risk management and what is due.
         route(M::GET, "/due", Can(Read), get(due::page)),
         route(M::GET, "/kpi", Can(Read), get(kpi::page)),
+        route(M::GET, "/kpi/program", Can(Read), get(program_kpi::page)),
+        route(
+            M::POST,
+            "/kpi/targets",
+            Can(Write),
+            post(program_kpi::set_target),
+        ),
         route(
             M::GET,
             "/training",
@@ -369,6 +376,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(patch::api),
         ),
         route(M::GET, "/api/v1/kpi/operations", Can(Read), get(kpi::api)),
+        route(
+            M::GET,
+            "/api/v1/kpi/program",
+            Can(Read),
+            get(program_kpi::api_current),
+        ),
+        route(
+            M::GET,
+            "/api/v1/kpi/history",
+            Can(Read),
+            get(program_kpi::api_history),
+        ),
         route(
             M::GET,
             "/api/v1/training/coverage",

@@ -636,6 +636,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/risk/method.json"
             | "/api/v1/kpi/restore-tests"
             | "/kpi"
+            | "/kpi/program"
+            | "/api/v1/kpi/program"
+            | "/api/v1/kpi/history"
             | "/api/v1/kpi/operations"
             | "/training"
             | "/api/v1/training/coverage"
@@ -647,6 +650,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         ("GET", "/gap/{plural}/{id}/oscal.json") => {
             plural == Some("zones") && any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
+        ("POST", "/kpi/targets") => any(&[Admin, Owner]),
         ("GET", "/risk/poam.json") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("GET", "/incidents/{id}/report") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/patches/{id}/apply" | "/api/v1/patches/{id}/apply") => {
