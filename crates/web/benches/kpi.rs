@@ -6,6 +6,10 @@
 //! computing anything (`list_all` of the kinds the KPIs read), so the ratio is the KPI
 //! computation's own cost.
 //!
+//! Also the program KPIs (`Store::program_kpis` against `operations_kpis` as baseline), the
+//! time of one daily snapshot of 100 sites, and the organization dashboard (`/organization`
+//! against the gap roll-up `/gap` it builds on) and `/kpi/program`.
+//!
 //! Run: `cargo bench -p otkeep-web --bench kpi` (`OTKEEP_BENCH_ASSETS` sets the assets per
 //! site, 200 by default).
 
@@ -114,6 +118,40 @@ fn benches(c: &mut Criterion) {
             a.body.len()
         })
     });
+    group.finish();
+
+    // Program KPIs, the daily snapshot and the organization dashboard at 100 sites.
+    let started = std::time::Instant::now();
+    let values = rt
+        .block_on(store.snapshot_kpis("bench", now))
+        .expect("snapshot");
+    eprintln!(
+        "snapshot of {values} KPI values (100 sites and the organization) in {:.1?}",
+        started.elapsed()
+    );
+    let mut group = c.benchmark_group("program/100_sites");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
+    group.bench_function("baseline: Store::operations_kpis, organization", |b| {
+        b.iter(|| rt.block_on(store.operations_kpis(&all, now)).expect("kpis"))
+    });
+    group.bench_function("Store::program_kpis, organization", |b| {
+        b.iter(|| rt.block_on(store.program_kpis(&all, now)).expect("kpis"))
+    });
+    for (name, uri) in [
+        ("baseline: GET /gap (roll-up only)", "/gap"),
+        ("GET /organization", "/organization"),
+        ("GET /kpi/program (organization)", "/kpi/program"),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let a = rt.block_on(client.get(uri));
+                assert_eq!(a.status, axum::http::StatusCode::OK);
+                a.body.len()
+            })
+        });
+    }
     group.finish();
 }
 

@@ -162,7 +162,7 @@ struct OrgPage {
     total: GapRow,
 }
 
-fn rollup_row(href: String, title: String, r: &Rollup) -> GapRow {
+pub(crate) fn rollup_row(href: String, title: String, r: &Rollup) -> GapRow {
     GapRow {
         href,
         title,
@@ -181,7 +181,7 @@ fn rollup_row(href: String, title: String, r: &Rollup) -> GapRow {
 }
 
 /// The sites `p` may read, each with the roll-up of its zones, and the organization's total.
-async fn site_rollups(
+pub(crate) async fn site_rollups(
     state: &AppState,
     p: &Principal,
 ) -> Result<(Vec<(Record, Rollup)>, Rollup), UiError> {

@@ -32,6 +32,7 @@ pub mod governance;
 pub mod kpi;
 pub mod model;
 pub mod openapi;
+pub mod org;
 pub mod oscal;
 pub mod patch;
 pub mod program_kpi;

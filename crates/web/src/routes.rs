@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, governance, kpi,
-    model, openapi, oscal, patch, program_kpi, remote, risk, sbom, sign, ui,
+    model, openapi, org, oscal, patch, program_kpi, remote, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -143,6 +143,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/audit", Can(Audit), get(ui::audit_trail)),
         // IEC 62443 gap analysis.
         route(M::GET, "/gap", Can(Read), get(gap::organization)),
+        route(M::GET, "/organization", Can(Read), get(org::page)),
         route(
             M::GET,
             "/gap/summary.xlsx",

@@ -196,6 +196,11 @@ impl Nav {
                 active: active == "due",
             });
             overview.push(NavItem {
+                href: "/organization".into(),
+                label: "Organization",
+                active: active == "organization",
+            });
+            overview.push(NavItem {
                 href: "/kpi/program".into(),
                 label: "Program KPIs",
                 active: active == "kpi-program",

@@ -637,6 +637,7 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/api/v1/kpi/restore-tests"
             | "/kpi"
             | "/kpi/program"
+            | "/organization"
             | "/api/v1/kpi/program"
             | "/api/v1/kpi/history"
             | "/api/v1/kpi/operations"

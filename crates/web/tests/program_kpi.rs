@@ -194,6 +194,21 @@ async fn program_kpis_have_targets_snapshots_and_trends(store: Arc<Store>) {
     let page = admin.get("/kpi/program").await.body;
     assert!(page.contains("id=\"site-comparison\""), "{page}");
     assert!(page.contains(&format!("/kpi/program?site_id={site}")));
+    // The organization dashboard: the site's gap, the KPIs it misses, what is overdue.
+    let org = admin.get("/organization").await;
+    assert_eq!(org.status, StatusCode::OK);
+    let row = &org.body[org.body.find(&format!("id=\"site-{site}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains(&format!("/gap/sites/{site}")), "{row}");
+    assert!(row.contains("Assets with a documented baseline"), "{row}");
+    assert!(
+        !row.contains("Overdue treatment actions"),
+        "target 2 is met: {row}"
+    );
+    assert!(
+        row.contains(&format!("/due?site_id={site}\"><strong class=\"bad\">1<")),
+        "{row}"
+    );
     // Snapshots and targets are in the audit trail.
     let audit = admin.json("GET", "/api/v1/audit", Value::Null).await.body;
     assert!(
