@@ -392,6 +392,51 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
         "{requests}"
     );
 
+    // The gap moves: open a site, then a zone's FR1; set its requirements to "not
+    // implemented" (SL-A FR1 drops to 0), then to "implemented" (SL-A reaches SL-T).
+    driver.goto(format!("{base}/gap")).await?;
+    el(driver, By::Css("table.gap-table tbody a"))
+        .await?
+        .click()
+        .await?;
+    el(driver, By::Css("table.gap-table tbody a"))
+        .await?
+        .click()
+        .await?;
+    el(driver, By::Css("a.fr-tab")).await?.click().await?;
+    let fr1 = |driver: &WebDriver| {
+        let driver = driver.clone();
+        async move {
+            let text = el(&driver, By::Css("a.fr-tab.active .fr-sl"))
+                .await?
+                .text()
+                .await?;
+            let (a, t) = text.split_once('/').unwrap_or(("?", "?"));
+            Ok::<(String, String), WebDriverError>((a.to_string(), t.to_string()))
+        }
+    };
+    for (status, expect_met) in [("not_implemented", false), ("implemented", true)] {
+        for select in driver.find_all(By::Css("select[name^='status.']")).await? {
+            SelectElement::new(&select)
+                .await?
+                .select_by_value(status)
+                .await?;
+        }
+        driver
+            .find(By::Css("form .form-actions button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        el(driver, By::Css(".alert-ok")).await?;
+        let (a, t) = fr1(driver).await?;
+        assert_ne!(t, "0", "the demo zone has a target on FR1");
+        if expect_met {
+            assert_eq!(a, t, "SL-A reaches SL-T once FR1 is implemented");
+        } else {
+            assert_eq!(a, "0", "SL-A drops when FR1 is not implemented");
+        }
+    }
+
     // Governance: the coverage view names the demo's corporate procedure; the policy's
     // effective version shows its Markdown text rendered; the incident report has its timeline.
     el(driver, By::LinkText("Requirement coverage"))
