@@ -59,35 +59,61 @@ pub struct ApprovalGroup {
     pub signed_by: Option<String>,
 }
 
+/// A signature meaning "approved" with the role grants of its signer: (record id, content
+/// hash, account id, signer name, role key, grant site).
+type ApprovalRow = (i64, String, i64, String, String, Option<i64>);
+
+const APPROVAL_ROWS: &str = "SELECT s.record_id, s.content_hash, s.account_id, s.signer_name, g.role, g.site_id FROM signature s JOIN role_grant g ON g.account_id = s.account_id WHERE s.kind = $1 AND s.meaning = 'approved'";
+
+fn approval_row(r: &sqlx::any::AnyRow) -> Result<ApprovalRow, sqlx::Error> {
+    Ok((
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+    ))
+}
+
 /// Who approved a change (or remote session) for each required group, from the signatures
 /// meaning "approved" on its current approval hash by accounts holding a fitting role on its site.
 pub(crate) async fn approvals_in(
     conn: &mut sqlx::AnyConnection,
     record: &Record,
 ) -> Result<Vec<ApprovalGroup>, StoreError> {
+    let sql = format!("{APPROVAL_ROWS} AND s.record_id = $2 AND s.content_hash = $3 ORDER BY s.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(record.kind.name)
+        .bind(record.id)
+        .bind(approval_hash(record))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(approval_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(approval_groups(record, &rows))
+}
+
+/// The approval groups of `record` from the approval signatures of its kind (`rows`, in
+/// signing order; those of other records or other content are skipped).
+fn approval_groups(record: &Record, rows: &[ApprovalRow]) -> Vec<ApprovalGroup> {
     let hash = approval_hash(record);
     let site = record.site_id();
-    let rows = sqlx::query(
-        "SELECT s.account_id, s.signer_name, g.role, g.site_id FROM signature s JOIN role_grant g ON g.account_id = s.account_id WHERE s.kind = $1 AND s.record_id = $2 AND s.meaning = 'approved' AND s.content_hash = $3 ORDER BY s.id",
-    )
-    .bind(record.kind.name)
-    .bind(record.id)
-    .bind(hash)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut signers: Vec<(i64, String, Vec<Role>)> = Vec::new();
-    for r in &rows {
-        let account: i64 = r.try_get(0)?;
-        let grant_site: Option<i64> = r.try_get(3)?;
-        if grant_site.is_some() && grant_site != site {
+    for (record_id, content_hash, account, name, role, grant_site) in rows {
+        if *record_id != record.id || *content_hash != hash {
             continue;
         }
-        let Some(role) = Role::from_key(&r.try_get::<String, _>(2)?) else {
+        if grant_site.is_some() && *grant_site != site {
+            continue;
+        }
+        let Some(role) = Role::from_key(role) else {
             continue;
         };
-        match signers.iter_mut().find(|s| s.0 == account) {
+        match signers.iter_mut().find(|s| s.0 == *account) {
             Some(s) => s.2.push(role),
-            None => signers.push((account, r.try_get(1)?, vec![role])),
+            None => signers.push((*account, name.clone(), vec![role])),
         }
     }
     // Each group needs its own signer (four eyes when two groups are needed); groups that
@@ -111,7 +137,7 @@ pub(crate) async fn approvals_in(
             groups[i].signed_by = Some(name.clone());
         }
     }
-    Ok(groups)
+    groups
 }
 
 /// Refuses a change, remote session or document version put in state "approved" whose required approvals are not
@@ -165,6 +191,36 @@ impl Store {
     ) -> Result<Vec<ApprovalGroup>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         approvals_in(&mut conn, record).await
+    }
+
+    /// [`Store::change_approvals`] of many records of one kind at once (one query): for the
+    /// due engine and lists, where a query per record would dominate.
+    pub async fn approvals_of(
+        &self,
+        records: &[Record],
+    ) -> Result<std::collections::HashMap<i64, Vec<ApprovalGroup>>, StoreError> {
+        let Some(kind) = records.first().map(|r| r.kind.name) else {
+            return Ok(Default::default());
+        };
+        let sql = format!("{APPROVAL_ROWS} ORDER BY s.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(approval_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut by_record: std::collections::HashMap<i64, Vec<ApprovalRow>> = Default::default();
+        for r in rows {
+            by_record.entry(r.0).or_default().push(r);
+        }
+        Ok(records
+            .iter()
+            .map(|r| {
+                let rows = by_record.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+                (r.id, approval_groups(r, rows))
+            })
+            .collect())
     }
 
     /// Audit events within `scope` whose reason names change `id` (`CR-<id>`), newest first:

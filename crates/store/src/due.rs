@@ -59,14 +59,14 @@ impl Store {
             scope: scope.clone(),
             ..ListQuery::default()
         };
-        for c in self.list_all(&CHANGE_KIND, &q).await? {
-            let approved = self
-                .change_approvals(&c)
-                .await?
-                .iter()
-                .all(|g| g.signed_by.is_some());
+        let changes = self.list_all(&CHANGE_KIND, &q).await?;
+        let approvals = self.approvals_of(&changes).await?;
+        for c in &changes {
+            let approved = approvals
+                .get(&c.id)
+                .is_some_and(|groups| groups.iter().all(|g| g.signed_by.is_some()));
             out.extend(obligations(
-                &c,
+                c,
                 Approval {
                     state: if approved { "approved" } else { "awaiting" },
                     approved_at: None,

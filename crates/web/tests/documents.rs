@@ -229,6 +229,15 @@ async fn document_versions_are_approved_by_signature_and_supersede(store: Arc<St
     };
     assert_eq!(sign(&operator, v1).await.status, StatusCode::FORBIDDEN);
     assert_eq!(sign(&engineer, v1).await.status, StatusCode::CREATED);
+    // The batched reading of approvals (the due engine's) agrees with the one-record reading.
+    let record = store
+        .get(&otkeep_core::doc_kinds::DOCUMENT_VERSION_KIND, v1)
+        .await
+        .unwrap()
+        .unwrap();
+    let one = store.change_approvals(&record).await.unwrap();
+    assert!(one[0].signed_by.is_some(), "{one:?}");
+    assert_eq!(store.approvals_of(&[record]).await.unwrap()[&v1], one);
     for (status, extra) in [
         ("approved", json!({})),
         ("effective", json!({"effective_on": day(-400)})),
