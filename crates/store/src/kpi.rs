@@ -20,6 +20,11 @@ use std::collections::{HashMap, HashSet};
 /// The site id under which organization-wide values are snapshotted.
 pub const ORGANIZATION: i64 = 0;
 
+/// Snapshot keys beside the KPIs: obligations overdue and due within the week (the due engine
+/// once over every site), read by the organization dashboard.
+pub const DUE_OVERDUE: &str = "due_overdue";
+pub const DUE_THIS_WEEK: &str = "due_this_week";
+
 /// A KPI's target and owner as set for the organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KpiTarget {
@@ -176,9 +181,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Computes every KPI for the organization and for each site and stores them as the
-    /// snapshot of `now`'s day (replacing one taken earlier that day), in one audited
-    /// transaction. Returns the number of values stored.
+    /// Computes every KPI for the organization and for each site, and what is overdue and due
+    /// this week, and stores them as the snapshot of `now`'s day (replacing one taken earlier
+    /// that day), in one audited transaction. Returns the number of values stored.
     pub async fn snapshot_kpis(&self, actor: &str, now: DateTime) -> Result<usize, StoreError> {
         let day = now.date().to_string();
         let mut rows: Vec<(i64, &'static str, Option<i64>)> = Vec::new();
@@ -194,6 +199,26 @@ impl Store {
             for (k, v) in self.program_kpis(&scope, now).await? {
                 rows.push((s.id, k.key, v));
             }
+        }
+        // What is due, once for every site.
+        let mut due: HashMap<i64, (i64, i64)> = HashMap::new();
+        for o in self.due(&Scope::All, &day).await? {
+            let (overdue, week) = match otkeep_core::due::Bucket::of(o.due, now.date()) {
+                otkeep_core::due::Bucket::Overdue => (1, 0),
+                otkeep_core::due::Bucket::ThisWeek => (0, 1),
+                _ => continue,
+            };
+            // Counted for its site and for the organization.
+            for site in o.site_id.into_iter().chain([ORGANIZATION]) {
+                let e = due.entry(site).or_default();
+                e.0 += overdue;
+                e.1 += week;
+            }
+        }
+        for site in std::iter::once(ORGANIZATION).chain(sites.iter().map(|s| s.id)) {
+            let (overdue, week) = due.get(&site).copied().unwrap_or_default();
+            rows.push((site, DUE_OVERDUE, Some(overdue)));
+            rows.push((site, DUE_THIS_WEEK, Some(week)));
         }
         let mut tx = self.begin_write(actor, Some("daily KPI snapshot")).await?;
         sqlx::query("DELETE FROM kpi_snapshot WHERE day = $1")

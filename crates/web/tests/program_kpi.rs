@@ -145,6 +145,14 @@ async fn program_kpis_have_targets_snapshots_and_trends(store: Arc<Store>) {
     );
     assert_eq!(overdue["meets_target"], true);
 
+    // Before any snapshot, the dashboard computes what is due itself.
+    let org = admin.get("/organization").await.body;
+    assert!(org.contains("as of now"), "{org}");
+    assert!(
+        org.contains(&format!("/due?site_id={site}\"><strong class=\"bad\">1<")),
+        "{org}"
+    );
+
     // Snapshots: yesterday and today (taken twice: replaced, not doubled).
     let at = |offset: i64| {
         jiff::Zoned::now()
@@ -155,8 +163,8 @@ async fn program_kpis_have_targets_snapshots_and_trends(store: Arc<Store>) {
     let n = store.snapshot_kpis("test", at(-1)).await.unwrap();
     assert_eq!(
         n,
-        2 * otkeep_core::kpi::KPIS.len(),
-        "organization and one site"
+        2 * (otkeep_core::kpi::KPIS.len() + 2),
+        "organization and one site, with their due counts"
     );
     store.snapshot_kpis("test", at(0)).await.unwrap();
     store.snapshot_kpis("test", at(0)).await.unwrap();
@@ -165,7 +173,11 @@ async fn program_kpis_have_targets_snapshots_and_trends(store: Arc<Store>) {
         .await
         .json();
     let points = history["points"].as_array().unwrap();
-    assert_eq!(points.len(), 2 * otkeep_core::kpi::KPIS.len(), "{history}");
+    assert_eq!(
+        points.len(),
+        2 * (otkeep_core::kpi::KPIS.len() + 2),
+        "{history}"
+    );
     assert!(points.iter().all(|p| p["site_id"] == site));
     let org = admin.get("/api/v1/kpi/history?days=7").await.json();
     assert!(
