@@ -145,9 +145,9 @@ pub struct AssessmentRow {
     pub requirement: otkeep_core::catalog::Requirement,
     /// As assessed (not assessed when no record exists).
     pub status: Status,
-    /// Whether it counts as met (implemented, not applicable, or compensated by a valid
-    /// countermeasure).
-    pub met: bool,
+    /// What counts after countermeasures (`gap::effective_status`): met when implemented, not
+    /// applicable, or compensated by a valid countermeasure.
+    pub counts_as: Status,
     pub assessment_id: Option<i64>,
     pub target_date: String,
     pub owner: String,
@@ -221,7 +221,7 @@ impl Store {
                     r.requirement.level.to_string(),
                     r.requirement.title,
                     r.status.key().to_string(),
-                    if r.met { "met" } else { "open" }.to_string(),
+                    if r.counts_as.is_met() { "met" } else { "open" }.to_string(),
                     r.target_date,
                     r.owner,
                     r.notes,
@@ -288,7 +288,7 @@ impl Store {
                         target_title: z.title(),
                         requirement: r.clone(),
                         status,
-                        met: effective_status(status, covered).is_met(),
+                        counts_as: effective_status(status, covered),
                         assessment_id: a.map(|a| a.id),
                         target_date: text("target_date"),
                         owner: text("owner"),

@@ -10,6 +10,7 @@
 use crate::{StoreError, WriteTx};
 use jiff::Span;
 use jiff::civil::Date;
+use otkeep_core::KindDef;
 use otkeep_core::demo::Rng;
 use otkeep_core::doc_kinds::{DOCUMENT_KIND, DOCUMENT_VERSION_KIND, IT_REFERENCE_KIND};
 use otkeep_core::gov_kinds::{
@@ -24,8 +25,6 @@ use otkeep_core::supplier_kinds::{
 use otkeep_core::validation_kinds::{
     PERIODIC_REVIEW_KIND, REVIEW_FINDING_KIND, SECURITY_CHECKS, VALIDATION_TEST_KIND,
 };
-use otkeep_core::value::values_from_json;
-use otkeep_core::{FieldError, KindDef};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
@@ -199,20 +198,8 @@ struct Gen<'t, 's> {
 }
 
 impl Gen<'_, '_> {
-    async fn create(&mut self, kind: &'static KindDef, mut v: Json) -> Result<i64, StoreError> {
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("site_id".into(), json!(self.site));
-        }
-        let values = values_from_json(kind, &v).map_err(|errors| {
-            StoreError::Invalid(
-                errors
-                    .into_iter()
-                    .map(|e| {
-                        FieldError::new(&e.field, format!("demo {}: {}", kind.name, e.message))
-                    })
-                    .collect(),
-            )
-        })?;
+    async fn create(&mut self, kind: &'static KindDef, v: Json) -> Result<i64, StoreError> {
+        let values = crate::demo_ops::demo_values(kind, v, self.site)?;
         let id = self.tx.create(kind, values).await?.id;
         self.counts.records += 1;
         if kind.name == "document" {

@@ -149,6 +149,26 @@ const LAST_NAMES: &[&str] = &[
     "Lindqvist",
 ];
 
+/// The values of a demo record of `kind` on `site` from JSON (without `site_id`); errors say
+/// they come from the demo.
+pub(crate) fn demo_values(
+    kind: &'static KindDef,
+    mut v: Json,
+    site: i64,
+) -> Result<otkeep_core::Values, StoreError> {
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("site_id".into(), json!(site));
+    }
+    values_from_json(kind, &v).map_err(|errors| {
+        StoreError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(&e.field, format!("demo {}: {}", kind.name, e.message)))
+                .collect(),
+        )
+    })
+}
+
 /// `n` distinct people of a site.
 fn people(rng: &mut Rng, n: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(n);
@@ -256,21 +276,12 @@ struct Gen<'t, 's> {
 
 impl Gen<'_, '_> {
     /// Creates a record of `kind` from JSON (without `site_id`) and returns its id.
-    async fn create(&mut self, kind: &'static KindDef, mut v: Json) -> Result<i64, StoreError> {
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("site_id".into(), json!(self.site));
-        }
-        let values = values_from_json(kind, &v).map_err(|errors| {
-            StoreError::Invalid(
-                errors
-                    .into_iter()
-                    .map(|e| {
-                        FieldError::new(&e.field, format!("demo {}: {}", kind.name, e.message))
-                    })
-                    .collect(),
-            )
-        })?;
-        let id = self.tx.create(kind, values).await?.id;
+    async fn create(&mut self, kind: &'static KindDef, v: Json) -> Result<i64, StoreError> {
+        let id = self
+            .tx
+            .create(kind, demo_values(kind, v, self.site)?)
+            .await?
+            .id;
         let c = &mut self.counts;
         match kind.name {
             "patch" => c.patches += 1,

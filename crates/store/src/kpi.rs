@@ -121,7 +121,9 @@ impl Store {
         values.insert("overdue_actions", Some(overdue as i64));
         let met = self.requirements_met(scope, &q, &day).await?;
         for (i, m) in met.iter().enumerate() {
-            values.insert(KPIS[6 + i].key, *m);
+            if let Some(k) = kpi_def(&format!("requirements_met_fr{}", i + 1)) {
+                values.insert(k.key, *m);
+            }
         }
         let cutoff = today
             .checked_sub(jiff::Span::new().days(UNTRIAGED_DAYS))

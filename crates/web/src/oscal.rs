@@ -56,17 +56,11 @@ pub async fn zone_export(
         _ => SlVector::uniform(0),
     };
     let catalog = store.catalog().await?;
-    let counted = |id: &str| {
+    let gap = assess(&catalog, &sl_t, Target::Zone, &|req| {
         rows.iter()
-            .find(|r| r.requirement.id == id)
-            .map_or(Status::NotAssessed, |r| match (r.met, r.status.is_met()) {
-                (true, true) => r.status,
-                (true, false) => Status::Compensated,
-                (false, _) if r.status == Status::Compensated => Status::NotImplemented,
-                (false, _) => r.status,
-            })
-    };
-    let gap = assess(&catalog, &sl_t, Target::Zone, &|r| counted(&r.id));
+            .find(|r| r.requirement.id == req.id)
+            .map_or(Status::NotAssessed, |r| r.counts_as)
+    });
     Ok(assessment_results(&ZoneAssessment {
         organization: String::new(),
         site_code: site_text("code"),
@@ -84,7 +78,7 @@ pub async fn zone_export(
                 level: r.requirement.level,
                 title: r.requirement.title.clone(),
                 status: r.status.key().to_string(),
-                met: r.met,
+                met: r.counts_as.is_met(),
                 record_id: r.assessment_id,
                 notes: r.notes.clone(),
                 reason: r.reason.clone(),

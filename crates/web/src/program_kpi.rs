@@ -81,23 +81,11 @@ fn visible_sites(scope: &Scope, all: &HashMap<i64, String>) -> (Vec<i64>, bool) 
     }
 }
 
-/// The series of `kpi` for `site` from `points`, one entry per day of `days`.
-fn series(
-    points: &[KpiPoint],
-    site: i64,
-    kpi: &str,
-    days: &[String],
-) -> Vec<(String, Option<i64>)> {
-    days.iter()
-        .map(|d| {
-            (
-                d.clone(),
-                points
-                    .iter()
-                    .find(|p| p.site_id == site && p.kpi == kpi && &p.day == d)
-                    .and_then(|p| p.value),
-            )
-        })
+/// Snapshotted values by (site, KPI, day), looked up once per chart point and table cell.
+fn by_key(points: &[KpiPoint]) -> HashMap<(i64, &str, &str), Option<i64>> {
+    points
+        .iter()
+        .map(|p| ((p.site_id, p.kpi.as_str(), p.day.as_str()), p.value))
         .collect()
 }
 
@@ -124,9 +112,23 @@ pub async fn page(
         .date()
         .checked_sub(jiff::Span::new().days(days_back - 1))
         .unwrap_or(now.date());
-    let mut wanted: Vec<i64> = visible.clone();
-    wanted.push(ORGANIZATION);
-    let history = state.store.kpi_history(&wanted, since).await?;
+    // The subject's history draws the charts; the last week of every visible site gives the
+    // latest snapshot to compare them on.
+    let history = match subject {
+        Some(s) => state.store.kpi_history(&[s], since).await?,
+        None => Vec::new(),
+    };
+    let charted = by_key(&history);
+    let recent = state
+        .store
+        .kpi_history(
+            &visible,
+            now.date()
+                .checked_sub(jiff::Span::new().days(7))
+                .unwrap_or(now.date()),
+        )
+        .await?;
+    let latest = by_key(&recent);
     let day_list: Vec<String> = (0..days_back)
         .filter_map(|i| since.checked_add(jiff::Span::new().days(i)).ok())
         .map(|d| d.to_string())
@@ -136,12 +138,14 @@ pub async fn page(
         .map(|(k, v)| {
             let t = &targets[k.key];
             let chart = subject.map_or(String::new(), |s| {
-                otkeep_report::trend::trend_svg(
-                    &series(&history, s, k.key, &day_list),
-                    Some(t.target),
-                    k.unit,
-                    k.label,
-                )
+                let series: Vec<(String, Option<i64>)> = day_list
+                    .iter()
+                    .map(|d| {
+                        let v = charted.get(&(s, k.key, d.as_str())).copied().flatten();
+                        (d.clone(), v)
+                    })
+                    .collect();
+                otkeep_report::trend::trend_svg(&series, Some(t.target), k.unit, k.label)
             });
             KpiRow {
                 key: k.key,
@@ -157,16 +161,15 @@ pub async fn page(
         })
         .collect();
     // The sites compared on their latest snapshot.
-    let snapshot_day = history
+    let snapshot_day = recent
         .iter()
-        .filter(|p| p.site_id != ORGANIZATION)
         .map(|p| p.day.clone())
         .max()
         .unwrap_or_default();
     let mut compare: Vec<SiteRow> = visible
         .iter()
         .filter(|s| {
-            history
+            recent
                 .iter()
                 .any(|p| p.site_id == **s && p.day == snapshot_day)
         })
@@ -176,10 +179,10 @@ pub async fn page(
             cells: KPIS
                 .iter()
                 .map(|k| {
-                    let v = history
-                        .iter()
-                        .find(|p| p.site_id == *s && p.kpi == k.key && p.day == snapshot_day)
-                        .and_then(|p| p.value);
+                    let v = latest
+                        .get(&(*s, k.key, snapshot_day.as_str()))
+                        .copied()
+                        .flatten();
                     let t = targets[k.key].target;
                     (k.show(v), v.is_some_and(|v| !k.meets(v, t)))
                 })
