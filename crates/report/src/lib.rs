@@ -19,6 +19,7 @@
 //! export cannot run a formula planted in a record; the CSV import removes it again.
 
 pub mod diagram;
+pub mod document;
 pub mod heatmap;
 pub mod markdown;
 pub mod oscal;

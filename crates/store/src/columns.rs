@@ -60,6 +60,30 @@ pub fn field_params(field: &Field, value: &Value) -> Vec<Param> {
     }
 }
 
+/// The INSERT of one row of `kind`: the bookkeeping columns `lead` (name and parameter) then
+/// every value column, with `$n` placeholders; returns the SQL (without a RETURNING clause) and
+/// the parameters in order.
+pub fn insert_row<'v>(
+    kind: &KindDef,
+    lead: Vec<(&str, Param)>,
+    value: impl Fn(&str) -> &'v Value,
+) -> (String, Vec<Param>) {
+    let mut columns: Vec<String> = lead.iter().map(|(c, _)| c.to_string()).collect();
+    columns.extend(value_columns(kind));
+    let mut params: Vec<Param> = lead.into_iter().map(|(_, p)| p).collect();
+    for f in kind.fields {
+        params.extend(field_params(f, value(f.name)));
+    }
+    let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        kind.table,
+        columns.join(", "),
+        placeholders.join(", ")
+    );
+    (sql, params)
+}
+
 pub fn bind<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     param: &Param,

@@ -14,6 +14,7 @@
 //! triggers) are in small `match backend` spots.
 
 pub mod advisory;
+pub mod as_of;
 pub mod assessment;
 pub mod audit;
 pub mod backup;
@@ -38,6 +39,7 @@ pub mod testing;
 pub mod write;
 
 pub use advisory::{AdvisoryFilter, AdvisoryOutcome, AdvisoryRow, MatchIndex, MatchRow};
+pub use as_of::AsOf;
 pub use assessment::{
     Approval, AssessmentRow, CatalogEntry, Countermeasure, Coverage, SHEET_HEADERS, StatusMap,
 };

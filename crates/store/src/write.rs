@@ -4,7 +4,7 @@
 //! [`WriteTx::commit`]; dropping the transaction rolls everything back.
 
 use crate::audit::{self, AuditEvent};
-use crate::columns::{Param, bind, field_columns, field_params, value_columns};
+use crate::columns::{Param, bind, field_columns, field_params, insert_row};
 use crate::read::get_in;
 use crate::{Backend, Store, StoreError};
 use otkeep_core::kind::{Field, FieldType, KindDef, SiteRule};
@@ -75,23 +75,16 @@ impl<'s> WriteTx<'s> {
         crate::risk::prepare(self.conn(), kind, None, &mut values).await?;
         self.check(kind, None, &values).await?;
         let now = crate::now();
-        let columns = value_columns(kind);
-        let mut params: Vec<Param> = vec![
-            Param::Int(Some(1)),
-            Param::Text(Some(now.clone())),
-            Param::Text(Some(now.clone())),
-        ];
-        for f in kind.fields {
-            params.extend(field_params(f, values.get(f.name).unwrap_or(&Value::Null)));
-        }
-        let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "INSERT INTO {} (version, created_at, updated_at{}{}) VALUES ({}) RETURNING id",
-            kind.table,
-            if columns.is_empty() { "" } else { ", " },
-            columns.join(", "),
-            placeholders.join(", ")
+        let (sql, params) = insert_row(
+            kind,
+            vec![
+                ("version", Param::Int(Some(1))),
+                ("created_at", Param::Text(Some(now.clone()))),
+                ("updated_at", Param::Text(Some(now.clone()))),
+            ],
+            |f| values.get(f).unwrap_or(&Value::Null),
         );
+        let sql = format!("{sql} RETURNING id");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for p in &params {
             query = bind(query, p);
@@ -500,47 +493,7 @@ impl<'s> WriteTx<'s> {
 
     /// Replaces the child-table rows (channels, reference lists) of `record`.
     async fn write_children(&mut self, record: &Record) -> Result<(), StoreError> {
-        for f in record.kind.fields.iter().filter(|f| !f.ty.is_column()) {
-            let table = format!("{}_{}", record.kind.table, f.name);
-            let delete = format!("DELETE FROM {table} WHERE owner_id = $1");
-            sqlx::query(AssertSqlSafe(delete))
-                .bind(record.id)
-                .execute(&mut *self.tx)
-                .await?;
-            let rows: Vec<Vec<Param>> = match record.get(f.name) {
-                Value::Ids(ids) => ids.iter().map(|id| vec![Param::Int(Some(*id))]).collect(),
-                Value::Channels(channels) => channels
-                    .iter()
-                    .map(|c| {
-                        vec![
-                            Param::Text(Some(c.protocol.clone())),
-                            Param::Int(c.port.map(i64::from)),
-                            Param::Text(Some(c.transport.clone())),
-                            Param::Text(Some(c.direction.clone())),
-                        ]
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let insert = match f.ty {
-                FieldType::Refs(_) => {
-                    format!("INSERT INTO {table} (owner_id, position, ref_id) VALUES ($1, $2, $3)")
-                }
-                _ => format!(
-                    "INSERT INTO {table} (owner_id, position, protocol, port, transport, direction) VALUES ($1, $2, $3, $4, $5, $6)"
-                ),
-            };
-            for (i, row) in rows.iter().enumerate() {
-                let mut query = sqlx::query(AssertSqlSafe(insert.clone()))
-                    .bind(record.id)
-                    .bind(i as i64);
-                for p in row {
-                    query = bind(query, p);
-                }
-                query.execute(&mut *self.tx).await?;
-            }
-        }
-        Ok(())
+        write_children(&mut self.tx, record).await
     }
 
     async fn audit(
@@ -605,4 +558,53 @@ impl<'s> WriteTx<'s> {
     pub(crate) fn actor(&self) -> &str {
         &self.actor
     }
+}
+
+/// Writes the child-table fields of `record` (channels, reference lists), replacing what was
+/// there. Shared by the write path and the point-in-time reconstruction (`crate::as_of`).
+pub(crate) async fn write_children(
+    conn: &mut sqlx::AnyConnection,
+    record: &Record,
+) -> Result<(), StoreError> {
+    for f in record.kind.fields.iter().filter(|f| !f.ty.is_column()) {
+        let table = format!("{}_{}", record.kind.table, f.name);
+        let delete = format!("DELETE FROM {table} WHERE owner_id = $1");
+        sqlx::query(AssertSqlSafe(delete))
+            .bind(record.id)
+            .execute(&mut *conn)
+            .await?;
+        let rows: Vec<Vec<Param>> = match record.get(f.name) {
+            Value::Ids(ids) => ids.iter().map(|id| vec![Param::Int(Some(*id))]).collect(),
+            Value::Channels(channels) => channels
+                .iter()
+                .map(|c| {
+                    vec![
+                        Param::Text(Some(c.protocol.clone())),
+                        Param::Int(c.port.map(i64::from)),
+                        Param::Text(Some(c.transport.clone())),
+                        Param::Text(Some(c.direction.clone())),
+                    ]
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let insert = match f.ty {
+            FieldType::Refs(_) => {
+                format!("INSERT INTO {table} (owner_id, position, ref_id) VALUES ($1, $2, $3)")
+            }
+            _ => format!(
+                "INSERT INTO {table} (owner_id, position, protocol, port, transport, direction) VALUES ($1, $2, $3, $4, $5, $6)"
+            ),
+        };
+        for (i, row) in rows.iter().enumerate() {
+            let mut query = sqlx::query(AssertSqlSafe(insert.clone()))
+                .bind(record.id)
+                .bind(i as i64);
+            for p in row {
+                query = bind(query, p);
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
 }

@@ -27,6 +27,7 @@ otkeep_store::on_both_backends!(
     the_demo_carries_years_of_operations_records,
     the_demo_loads_small_sites,
     the_demo_has_a_governance_program,
+    records_are_rebuilt_as_of_a_past_instant,
 );
 
 fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
@@ -820,4 +821,133 @@ async fn the_demo_has_a_governance_program(store: Arc<Store>) {
             .any(|d| d.key == "OT-PRO-001" && d.corporate)
     );
     assert_eq!(store.verify_audit().await.unwrap().broken, None);
+}
+
+/// Point-in-time reads (issue 10): the records as they stood at an instant come back from the
+/// audit trail with their values, versions and child rows; later edits, deletions and creations
+/// are not there; a site-scoped rebuild leaves other sites out; the live store is untouched.
+async fn records_are_rebuilt_as_of_a_past_instant(store: Arc<Store>) {
+    let store = &*store;
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let conduit = tx
+        .create(
+            &CONDUIT_KIND,
+            vals(
+                &CONDUIT_KIND,
+                json!({
+                    "site_id": f.site, "name": "DMZ to control", "zone_a_id": f.dmz, "zone_b_id": f.control,
+                    "channels": [{"protocol": "OPC UA", "port": 4840, "transport": "tcp", "direction": "a_to_b"}],
+                    "sl_t": [3,3,2,2,3,1,2], "owner": "OT lead"
+                }),
+            ),
+        )
+        .await
+        .unwrap();
+    let a = tx
+        .create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    let b = tx
+        .create(&ASSET_KIND, asset(f.site, f.control, "PLC-02"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (seq_then, _) = store.audit_position(None).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let then = otkeep_store::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    let mut tx = store.begin_write("bob", None).await.unwrap();
+    let mut changed = a.values.clone();
+    changed.insert("firmware_version", Value::Text("V3.0.1".into()));
+    tx.update(&ASSET_KIND, a.id, 1, changed).await.unwrap();
+    tx.delete(&ASSET_KIND, b.id, 1).await.unwrap();
+    tx.create(&ASSET_KIND, asset(f.site, f.dmz, "HMI-07"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let past = store.as_of(&then, None).await.expect("rebuilt");
+    assert_eq!(past.seq, seq_then, "the audit position at the instant");
+    let assets = past
+        .store
+        .list_all(&ASSET_KIND, &ListQuery::default())
+        .await
+        .unwrap();
+    let names: Vec<String> = assets.iter().map(|r| r.title()).collect();
+    assert_eq!(
+        names,
+        vec!["PLC-01", "PLC-02"],
+        "deleted one back, later one absent"
+    );
+    assert_eq!(assets[0].get("firmware_version").to_text(), "V2.9.4");
+    assert_eq!(assets[0].version, 1);
+    assert_eq!(assets[0].values, a.values, "every field as it was");
+    let c = past
+        .store
+        .get(&CONDUIT_KIND, conduit.id)
+        .await
+        .unwrap()
+        .expect("conduit rebuilt");
+    assert_eq!(c.values, conduit.values, "channels and SL-T come back");
+    assert_eq!(
+        past.store
+            .list_all(&ZONE_KIND, &ListQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let one_site = store.as_of(&then, Some(f.site)).await.expect("rebuilt");
+    let zones = one_site
+        .store
+        .list_all(&ZONE_KIND, &ListQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        zones.iter().all(|z| z.site_id() == Some(f.site)),
+        "other sites left out"
+    );
+    assert_eq!(zones.len(), 2);
+    assert!(
+        one_site
+            .store
+            .get(&ZONE_KIND, f.other_zone)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let now = store
+        .as_of(&otkeep_store::now(), None)
+        .await
+        .expect("rebuilt");
+    let live = store
+        .list_all(&ASSET_KIND, &ListQuery::default())
+        .await
+        .unwrap();
+    let rebuilt = now
+        .store
+        .list_all(&ASSET_KIND, &ListQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        rebuilt
+            .iter()
+            .map(|r| (r.id, r.version, r.values.clone()))
+            .collect::<Vec<_>>(),
+        live.iter()
+            .map(|r| (r.id, r.version, r.values.clone()))
+            .collect::<Vec<_>>(),
+        "as of now is the live state"
+    );
+    let before_anything = store
+        .as_of("2000-01-01T00:00:00.000000Z", None)
+        .await
+        .unwrap();
+    assert_eq!(before_anything.seq, 0);
+    assert_eq!(before_anything.records, 0);
+    assert!(store.verify_audit().await.unwrap().broken.is_none());
 }

@@ -108,7 +108,7 @@ fn status_of(record: &Record, id: &str, statuses: &StatusMap, cover: &Coverage) 
     effective_status(assessed, covered)
 }
 
-fn gap_of(
+pub(crate) fn gap_of(
     catalog: &Catalog,
     record: &Record,
     target: Target,
@@ -800,18 +800,22 @@ pub async fn site_csv(
 }
 
 /// The zone and conduit diagram of a site (SVG), zones coloured by their gap.
-pub async fn site_diagram(
-    State(state): State<AppState>,
-    p: Principal,
-    Path((plural, id)): Path<(String, i64)>,
-) -> Result<Response, UiError> {
+/// The zone and conduit diagram of `site`: its `zones` by Purdue level with SL-A/SL-T as
+/// assessed (in `scope`, as of `today` for countermeasures) and its `conduits` (also drawn in
+/// the zone model report).
+pub(crate) async fn diagram_svg(
+    store: &otkeep_store::Store,
+    scope: &Scope,
+    site: &Record,
+    zones: &[Record],
+    conduits: &[Record],
+    today: &str,
+) -> Result<String, StoreError> {
     use otkeep_report::diagram::{DiagramConduit, DiagramZone};
-    let (site, scope) = site_of(&state, &p, &plural, id, "diagram").await?;
-    let catalog = state.store.catalog().await?;
-    let statuses = state.store.assessment_statuses(&scope, false).await?;
-    let (_, cover) = coverage(&state, &scope).await?;
-    let zones: Vec<DiagramZone> = all(&state, &ZONE_KIND, scope.clone(), &[])
-        .await?
+    let catalog = store.catalog().await?;
+    let statuses = store.assessment_statuses(scope, false).await?;
+    let (_, cover) = store.coverage(scope, today).await?;
+    let zones: Vec<DiagramZone> = zones
         .iter()
         .map(|z| {
             let g = gap_of(&catalog, z, Target::Zone, &statuses, &cover);
@@ -826,8 +830,7 @@ pub async fn site_diagram(
             }
         })
         .collect();
-    let conduits: Vec<DiagramConduit> = all(&state, &CONDUIT_KIND, scope, &[])
-        .await?
+    let conduits: Vec<DiagramConduit> = conduits
         .iter()
         .filter_map(|c| {
             let protocols = match c.get("channels") {
@@ -846,7 +849,22 @@ pub async fn site_diagram(
             })
         })
         .collect();
-    let svg = otkeep_report::diagram::site_diagram(&site.title(), &zones, &conduits);
+    Ok(otkeep_report::diagram::site_diagram(
+        &site.title(),
+        &zones,
+        &conduits,
+    ))
+}
+
+pub async fn site_diagram(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((plural, id)): Path<(String, i64)>,
+) -> Result<Response, UiError> {
+    let (site, scope) = site_of(&state, &p, &plural, id, "diagram").await?;
+    let zones = all(&state, &ZONE_KIND, scope.clone(), &[]).await?;
+    let conduits = all(&state, &CONDUIT_KIND, scope.clone(), &[]).await?;
+    let svg = diagram_svg(&state.store, &scope, &site, &zones, &conduits, &today()).await?;
     Ok((
         [
             (
@@ -864,6 +882,11 @@ pub async fn site_diagram(
         svg,
     )
         .into_response())
+}
+
+/// The FR cells of a gap as `SL-A/SL-T` text, FR1 to FR7.
+pub(crate) fn fr_cells_text(g: &Gap) -> Vec<String> {
+    fr_text(&fr_cells(g.sl_a, g.sl_t, &g.by_fr))
 }
 
 fn fr_text(cells: &[FrCell]) -> Vec<String> {

@@ -37,6 +37,7 @@ pub mod oscal;
 pub mod patch;
 pub mod program_kpi;
 pub mod remote;
+pub mod reports;
 pub mod risk;
 pub mod routes;
 pub mod sbom;

@@ -390,6 +390,25 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
             "parameters": [{"name": "site", "in": "query", "description": "site code", "schema": {"type": "string"}}],
             "responses": with(json!({"200": {"description": "`{today, coverage: [{site_id, role, holders, trainings, current, percent, gaps: [{person, training, why}]}]}`"}}))}}),
     );
+    let report_params = json!([
+        {"name": "slug", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "site", "in": "query", "description": "site code (omit for the organization)", "schema": {"type": "string"}},
+        {"name": "as_of", "in": "query", "description": "YYYY-MM-DD: the records as they stood at the end of that day (UTC), rebuilt from the audit trail", "schema": {"type": "string", "format": "date"}},
+        {"name": "from", "in": "query", "description": "start of the period (change log, operations evidence)", "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "description": "end of the period", "schema": {"type": "string", "format": "date"}},
+        {"name": "format", "in": "query", "description": "json (default), pdf, xlsx or html", "schema": {"type": "string", "enum": ["json", "pdf", "xlsx", "html"]}}
+    ]);
+    paths.insert(
+        "/api/v1/reports".into(),
+        json!({"get": {"summary": "The generated reports: slug, title, what each covers, whether it uses a period, formats", "tags": ["Reports"],
+            "responses": with(json!({"200": {"description": "`[{slug, title, covers, period, formats}]`"}}))}}),
+    );
+    paths.insert(
+        "/api/v1/reports/{slug}".into(),
+        json!({"get": {"summary": "A generated report (inventory, zones, sl-justification, gap, risk, exceptions, vulnerabilities, changes, operations, kpis) for a site or the organization, now or as of a past date: the document as JSON (cover with audit trail position and record versions, sections), or rendered as PDF, XLSX or HTML", "tags": ["Reports"],
+            "parameters": report_params,
+            "responses": with(json!({"200": {"description": "`{cover: {title, covers, organization, scope, as_of, point_in_time, generated_at, generated_by, audit_seq, audit_hash, sources: [{kind, count, versions, last_changed}]}, sections: [{heading, blocks: [{type: paragraph|facts|table|figure, …}]}]}`, or the file"}, "400": {"description": "bad date or period"}, "404": {"description": "no such report or site"}}))}}),
+    );
     paths.insert(
         "/api/v1/kpi/program".into(),
         json!({"get": {"summary": "Program KPIs now (time to revoke, patch latency on critical assets, assets with a baseline, critical assets restore-tested, exceptions past review, overdue actions, requirements met per FR, advisories untriaged) with their targets and owners", "tags": ["Operations"],

@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, governance, kpi,
-    model, openapi, org, oscal, patch, program_kpi, remote, risk, sbom, sign, ui,
+    model, openapi, org, oscal, patch, program_kpi, remote, reports, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -234,6 +234,28 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(oscal::zone),
         ),
         route(M::GET, "/risk/poam.json", Can(Read), get(oscal::plan)),
+        // Generated reports (HTML, PDF, XLSX; as of a past date from the audit trail).
+        route(M::GET, "/reports", Can(Read), get(reports::index)),
+        route(M::GET, "/reports/{slug}", Can(Read), get(reports::page)),
+        route(
+            M::GET,
+            "/reports/{slug}/pdf",
+            Can(Read),
+            get(reports::pdf_download),
+        ),
+        route(
+            M::GET,
+            "/reports/{slug}/xlsx",
+            Can(Read),
+            get(reports::xlsx_download),
+        ),
+        route(M::GET, "/api/v1/reports", Can(Read), get(reports::api_list)),
+        route(
+            M::GET,
+            "/api/v1/reports/{slug}",
+            Can(Read),
+            get(reports::api_report),
+        ),
         route(
             M::GET,
             "/incidents/{id}/report",

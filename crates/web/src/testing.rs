@@ -27,6 +27,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (for downloads: PDF, XLSX).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -186,6 +188,7 @@ impl TestClient {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -201,6 +201,11 @@ impl Nav {
                 active: active == "organization",
             });
             overview.push(NavItem {
+                href: "/reports".into(),
+                label: "Reports",
+                active: active == "reports",
+            });
+            overview.push(NavItem {
                 href: "/kpi/program".into(),
                 label: "Program KPIs",
                 active: active == "kpi-program",

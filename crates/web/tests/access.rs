@@ -651,6 +651,15 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         ("GET", "/gap/{plural}/{id}/oscal.json") => {
             plural == Some("zones") && any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
+        (
+            "GET",
+            "/reports"
+            | "/reports/{slug}"
+            | "/reports/{slug}/pdf"
+            | "/reports/{slug}/xlsx"
+            | "/api/v1/reports"
+            | "/api/v1/reports/{slug}",
+        ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("POST", "/kpi/targets") => any(&[Admin, Owner]),
         ("GET", "/risk/poam.json") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("GET", "/incidents/{id}/report") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
@@ -833,6 +842,7 @@ async fn every_route_answers_every_role_as_declared(store: Arc<Store>) {
                             None => "999999".to_string(),
                         },
                     )
+                    .replace("{slug}", "inventory")
                     .replace("{grant}", "999999")
                     .replace("{sha}", &p.evidence)
                     .replace("{token}", "999999");
