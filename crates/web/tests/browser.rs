@@ -1,5 +1,5 @@
 //! End-to-end in headless Chromium: open the demo, go to the asset list, create an asset through
-//! the form, find it in the list.
+//! the form, find it in the list; move a zone's gap and download the site's gap report PDF.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian packages `chromium`, `chromium-driver`).
 //! Without them the test is skipped with a printed reason, except under CI (`CI=true`).
@@ -435,6 +435,66 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
         } else {
             assert_eq!(a, "0", "SL-A drops when FR1 is not implemented");
         }
+    }
+
+    // The gap report: from the menu, choose the first site, open the gap analysis, then fetch
+    // its PDF as the browser would download it (same session) and read it back.
+    el(driver, By::LinkText("Reports")).await?.click().await?;
+    let sites = SelectElement::new(&el(driver, By::Id("r-site")).await?).await?;
+    sites.select_by_index(1).await?;
+    let site_label = el(driver, By::Css("#r-site option:checked"))
+        .await?
+        .text()
+        .await?;
+    driver
+        .find(By::Css("#report-choice button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    // Wait for the chosen page, so the link below is not the previous page's.
+    for _ in 0..50 {
+        if driver.current_url().await?.as_str().contains("site_id=") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    el(driver, By::Css("#report-gap td a"))
+        .await?
+        .click()
+        .await?;
+    let report = el(driver, By::Id("report")).await?.text().await?;
+    assert!(
+        report.contains("Open requirements") && report.contains(&site_label),
+        "{report}"
+    );
+    let href = el(driver, By::Id("report-pdf"))
+        .await?
+        .attr("href")
+        .await?
+        .expect("the PDF link has an address");
+    let fetched = driver
+        .execute(
+            "return (async () => { const r = await fetch(arguments[0]); \
+             const b = new Uint8Array(await r.arrayBuffer()); \
+             return [r.status, r.headers.get('content-type'), Array.from(b)]; })();",
+            vec![serde_json::Value::String(href)],
+        )
+        .await?;
+    let (status, content_type, bytes): (u16, String, Vec<u8>) = fetched.convert()?;
+    assert_eq!(status, 200);
+    assert_eq!(content_type, "application/pdf");
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let text = pdf_extract::extract_text_from_mem(&bytes).expect("a PDF the extractor reads");
+    for expected in [
+        "Gap analysis",
+        site_label.as_str(),
+        "Open requirements",
+        "Page 1 of",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} not in the PDF:\n{text}"
+        );
     }
 
     // Governance: the coverage view names the demo's corporate procedure; the policy's
