@@ -1,7 +1,7 @@
 //! The PDF renderer against a real text extractor: the file is a PDF, it holds the cover, the
 //! tables and page numbers, and record text that looks like typst markup is printed as text.
 
-use otkeep_report::document::{Cover, Document, Section, Source};
+use otkeep_report::document::{Cover, Document, Section, SignatureLine, Source};
 
 fn document(rows: usize) -> Document {
     Document {
@@ -17,6 +17,13 @@ fn document(rows: usize) -> Document {
             audit_seq: 4242,
             audit_hash: "ab".repeat(32),
             sources: vec![Source::of("Zones", [(7, 3, "2026-11-01T00:00:00Z".into())])],
+            signatures: vec![SignatureLine {
+                record: "Exceptions #4 v2".into(),
+                signer: "Petra Owner (petra)".into(),
+                meaning: "approved".into(),
+                signed_at: "2026-11-02T09:00:00Z".into(),
+                on_version_shown: true,
+            }],
         },
         sections: vec![
             Section::new("Summary")
@@ -49,6 +56,8 @@ fn renders_cover_sections_and_page_numbers() {
         "reconstructed from the audit trail",
         "event 4242",
         "7 v3",
+        "Exceptions #4 v2",
+        "Petra Owner (petra)",
         "Open requirements",
         "SR 1.1",
         "Zone 2",

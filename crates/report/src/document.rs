@@ -46,6 +46,21 @@ pub struct Cover {
     pub audit_hash: String,
     /// The records the document was made from, per kind.
     pub sources: Vec<Source>,
+    /// The signatures on those records.
+    pub signatures: Vec<SignatureLine>,
+}
+
+/// One signature on a record the document used.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureLine {
+    /// `Exceptions #12 v3`: the record and the version signed.
+    pub record: String,
+    pub signer: String,
+    /// What the signature means (approved, reviewed, …).
+    pub meaning: String,
+    pub signed_at: String,
+    /// Whether the version signed is the version the document shows.
+    pub on_version_shown: bool,
 }
 
 /// The records of one kind a document used.
@@ -254,7 +269,27 @@ pub fn html_body(doc: &Document) -> String {
             esc(&s.versions)
         );
     }
-    out.push_str("</tbody></table></section>");
+    out.push_str("</tbody></table>");
+    if !doc.cover.signatures.is_empty() {
+        out.push_str("<h2>Signatures on these records</h2><table class=\"list\"><thead><tr><th>Record (version signed)</th><th>Signer</th><th>Meaning</th><th>Signed</th><th>On the version shown</th></tr></thead><tbody>");
+        for s in &doc.cover.signatures {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&s.record),
+                esc(&s.signer),
+                esc(&s.meaning),
+                esc(&s.signed_at),
+                if s.on_version_shown {
+                    "yes"
+                } else {
+                    "no (an earlier version)"
+                }
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
     for (n, section) in doc.sections.iter().enumerate() {
         let _ = write!(out, "<section><h2>{} {}</h2>", n + 1, esc(&section.heading));
         for block in &section.blocks {
@@ -340,6 +375,22 @@ pub fn xlsx(doc: &Document) -> Result<Vec<u8>, String> {
             ),
         ]);
     }
+    for s in &doc.cover.signatures {
+        cover.push(vec![
+            format!("Signature: {}", s.record),
+            format!(
+                "{} by {} at {}{}",
+                s.meaning,
+                s.signer,
+                s.signed_at,
+                if s.on_version_shown {
+                    ""
+                } else {
+                    " (an earlier version than shown)"
+                }
+            ),
+        ]);
+    }
     let mut names: Vec<String> = vec!["Cover".into()];
     for t in doc.tables() {
         let mut name = t.name.clone();
@@ -398,6 +449,13 @@ mod tests {
                     "Zones",
                     [(2, 3, "t2".into()), (1, 1, "t1".into())],
                 )],
+                signatures: vec![SignatureLine {
+                    record: "Zones #2 v2".into(),
+                    signer: "Bob (bob)".into(),
+                    meaning: "approved".into(),
+                    signed_at: "t".into(),
+                    on_version_shown: false,
+                }],
             },
             sections: vec![
                 Section::new("Summary")
@@ -433,6 +491,8 @@ mod tests {
         assert!(html.contains("<p>a &lt; b</p>"));
         assert!(html.contains("<h2>1 Summary</h2>"));
         assert!(html.contains("<td colspan=\"1\">None.</td>"));
+        assert!(html.contains("<td>Zones #2 v2</td><td>Bob (bob)</td><td>approved</td>"));
+        assert!(html.contains("no (an earlier version)"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use axum::http::{StatusCode, header};
 use otkeep_core::access::Role;
 use otkeep_store::Store;
+use otkeep_store::testing::TEST_PASSWORD;
 use otkeep_web::testing::{Answer, TestClient, grant};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -114,6 +115,15 @@ async fn reports_render_from_the_records_now_and_as_of_a_past_instant(store: Arc
             .await,
     );
 
+    let signed = admin
+        .json(
+            "POST",
+            &format!("/api/v1/zones/{zone}/signatures"),
+            json!({"meaning": "reviewed", "password": TEST_PASSWORD, "version": 1}),
+        )
+        .await;
+    assert!(signed.status.is_success(), "{}", signed.body);
+
     // The gap report as JSON: cover, summary and the open requirements of the zone.
     let gap = admin.get("/api/v1/reports/gap?site=fra1").await;
     assert_eq!(gap.status, StatusCode::OK, "{}", gap.body);
@@ -130,6 +140,10 @@ async fn reports_render_from_the_records_now_and_as_of_a_past_instant(store: Arc
         .find(|s| s["kind"] == "Zones")
         .expect("zones listed as used");
     assert_eq!(zones_used["versions"], format!("{zone} v1"));
+    let signature = &doc["cover"]["signatures"][0];
+    assert_eq!(signature["record"], format!("Zones #{zone} v1"));
+    assert_eq!(signature["meaning"], "reviewed");
+    assert_eq!(signature["on_version_shown"], true);
     let zone_rows = rows(&doc, "Zones");
     assert_eq!(zone_rows.len(), 1);
     assert_eq!(zone_rows[0][1], "Filling control");

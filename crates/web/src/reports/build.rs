@@ -12,7 +12,7 @@ use otkeep_core::kind::FieldType;
 use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, SITE_KIND, ZONE_KIND};
 use otkeep_core::sl::FOUNDATIONAL_REQUIREMENTS;
 use otkeep_core::{KindDef, Record, Value};
-use otkeep_report::document::{Document, Section, Source};
+use otkeep_report::document::{Document, Section, SignatureLine, Source};
 use otkeep_store::{ListQuery, RefTitles, Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -25,8 +25,8 @@ pub struct Ctx<'a> {
     /// The day the records are as of (today, or the point-in-time date).
     pub day: jiff::civil::Date,
     pub period: Period,
-    /// The records shown, per kind label: (id, version, updated_at).
-    used: BTreeMap<&'static str, Vec<(i64, i64, String)>>,
+    /// The records shown, per kind (plural label, name): (id, version, updated_at).
+    used: BTreeMap<(&'static str, &'static str), Vec<(i64, i64, String)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -81,11 +81,10 @@ impl<'a> Ctx<'a> {
 
     fn note(&mut self, records: &[Record]) {
         for r in records {
-            self.used.entry(r.kind.label_plural).or_default().push((
-                r.id,
-                r.version,
-                r.updated_at.clone(),
-            ));
+            self.used
+                .entry((r.kind.label_plural, r.kind.name))
+                .or_default()
+                .push((r.id, r.version, r.updated_at.clone()));
         }
     }
 
@@ -93,8 +92,38 @@ impl<'a> Ctx<'a> {
     pub fn sources(&self) -> Vec<Source> {
         self.used
             .iter()
-            .map(|(kind, list)| Source::of(kind, list.iter().cloned()))
+            .map(|((label, _), list)| Source::of(label, list.iter().cloned()))
             .collect()
+    }
+
+    /// The signatures on the records used, per kind then record: whether each was given to the
+    /// version shown.
+    pub async fn signatures(&self) -> Result<Vec<SignatureLine>, StoreError> {
+        let mut out = Vec::new();
+        for ((label, name), list) in &self.used {
+            let versions: BTreeMap<i64, i64> = list.iter().map(|(id, v, _)| (*id, *v)).collect();
+            let ids: Vec<i64> = versions.keys().copied().collect();
+            let mut by_record: Vec<_> = self
+                .store
+                .signatures_of(name, &ids)
+                .await?
+                .into_iter()
+                .collect();
+            by_record.sort_by_key(|(id, _)| *id);
+            for (id, signatures) in by_record {
+                let shown = versions.get(&id).copied().unwrap_or_default();
+                for s in signatures {
+                    out.push(SignatureLine {
+                        record: format!("{label} #{id} v{}", s.record_version),
+                        signer: format!("{} ({})", s.signer_name, s.signer),
+                        meaning: s.meaning,
+                        signed_at: s.signed_at,
+                        on_version_shown: s.record_version == shown,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn today(&self) -> String {
@@ -680,5 +709,6 @@ pub async fn document(
     let sections = sections(ctx, kind).await?;
     let mut cover = cover;
     cover.sources = ctx.sources();
+    cover.signatures = ctx.signatures().await?;
     Ok(Document { cover, sections })
 }

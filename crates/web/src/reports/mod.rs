@@ -315,6 +315,7 @@ pub async fn generate(
         audit_seq: seq,
         audit_hash: hash,
         sources: Vec::new(),
+        signatures: Vec::new(),
     };
     let mut ctx = build::Ctx::new(source, access, site_then.as_ref(), day, period);
     build::document(&mut ctx, def.kind, cover).await
