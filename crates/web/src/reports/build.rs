@@ -16,6 +16,9 @@ use otkeep_report::document::{Document, Section, SignatureLine, Source};
 use otkeep_store::{ListQuery, RefTitles, Store, StoreError};
 use std::collections::BTreeMap;
 
+/// A record shown: (id, version, updated_at).
+type Used = (i64, i64, String);
+
 /// What a builder reads from.
 pub struct Ctx<'a> {
     pub store: &'a Store,
@@ -26,7 +29,7 @@ pub struct Ctx<'a> {
     pub day: jiff::civil::Date,
     pub period: Period,
     /// The records shown, per kind (plural label, name): (id, version, updated_at).
-    used: BTreeMap<(&'static str, &'static str), Vec<(i64, i64, String)>>,
+    used: BTreeMap<(&'static str, &'static str), Vec<Used>>,
 }
 
 impl<'a> Ctx<'a> {
