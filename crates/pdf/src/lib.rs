@@ -6,6 +6,9 @@
 //! `sys.inputs.doc`: record text is data, never typst markup. Every page after the cover has a
 //! running header; every page has "Page n of m".
 //!
+//! PDFs are tagged (a structure tree for screen readers) unless their tables hold more than
+//! [`TAGGED_MAX_ROWS`] rows, where the tags would multiply the file size by more than ten.
+//!
 //! This crate is separate so that only the binary and the web crate pay typst's build time.
 
 use otkeep_report::document::Document;
@@ -41,6 +44,15 @@ fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
     })
 }
 
+/// Table rows above which the PDF is written without the accessibility structure tree: tagging
+/// every cell makes a 5,000-asset inventory 11.7 MB instead of 0.9 MB (same layout time).
+pub const TAGGED_MAX_ROWS: usize = 2000;
+
+/// Whether `doc` is written as a tagged (accessible) PDF: yes unless its tables are very long.
+pub fn tagged(doc: &Document) -> bool {
+    doc.tables().map(|t| t.rows.len()).sum::<usize>() <= TAGGED_MAX_ROWS
+}
+
 /// Renders `doc` as a PDF (cover page, numbered sections, page numbers).
 pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     let mut inputs = Dict::new();
@@ -51,6 +63,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
         .map_err(|e| PdfError(e.to_string()))?;
     let options = typst_pdf::PdfOptions {
         creator: typst::foundations::Smart::Custom(Some("otkeep".into())),
+        tagged: tagged(doc),
         ..Default::default()
     };
     typst_pdf::pdf(&compiled, &options).map_err(|errors| {

@@ -88,3 +88,14 @@ fn long_tables_break_across_pages() {
     assert!(text.contains("Zone 399"));
     assert!(!text.contains("Page 1 of 2"), "400 rows on one page?");
 }
+
+#[test]
+fn very_long_reports_are_untagged_to_stay_small() {
+    assert!(otkeep_pdf::tagged(&document(10)));
+    assert!(!otkeep_pdf::tagged(&document(
+        otkeep_pdf::TAGGED_MAX_ROWS + 1
+    )));
+    let small = otkeep_pdf::render(&document(10)).expect("pdf");
+    let text = String::from_utf8_lossy(&small);
+    assert!(text.contains("/StructTreeRoot"), "a short report is tagged");
+}

@@ -239,6 +239,25 @@ async fn reports_render_from_the_records_now_and_as_of_a_past_instant(store: Arc
         }
     }
 
+    // The zone model report draws each site's diagram (only FRA1 has zones).
+    let model = admin.get("/api/v1/reports/zones").await.json();
+    let figures: Vec<&Value> = model["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["blocks"].as_array().unwrap())
+        .filter(|b| b["type"] == "figure")
+        .collect();
+    assert_eq!(figures.len(), 1, "{model:#}");
+    assert!(
+        figures[0]["svg"]
+            .as_str()
+            .unwrap()
+            .contains("Filling control")
+    );
+    let channels = rows(&model, "Channels and data flows");
+    assert!(channels.is_empty(), "no conduits yet");
+
     // Bad input names the field; unknown reports and sites are 404.
     for (q, field) in [
         ("as_of=2026-13-01", "as_of"),

@@ -248,20 +248,42 @@ async fn zones(ctx: &mut Ctx<'_>) -> Result<Vec<Section>, StoreError> {
     let zones = ctx.records(&ZONE_KIND).await?;
     let conduits = ctx.records(&CONDUIT_KIND).await?;
     let mut out = Vec::new();
-    if let Some(site) = ctx.site {
+    // One diagram per site (the site's own, or every site of the organization in reach).
+    let sites: Vec<Record> = match ctx.site {
+        Some(site) => vec![site.clone()],
+        None => ctx.records(&SITE_KIND).await?,
+    };
+    let mut figures = Section::new("Diagrams");
+    for site in &sites {
+        let of_site = |r: &&Record| r.site_id() == Some(site.id);
+        let site_zones: Vec<Record> = zones.iter().filter(of_site).cloned().collect();
+        if site_zones.is_empty() {
+            continue;
+        }
+        let site_conduits: Vec<Record> = conduits.iter().filter(of_site).cloned().collect();
+        let scope = Scope::Limited {
+            sites: vec![site.id],
+            records: Vec::new(),
+        };
         let svg = diagram_svg(
             ctx.store,
-            &ctx.scope(&ZONE_KIND),
+            &scope,
             site,
-            &zones,
-            &conduits,
+            &site_zones,
+            &site_conduits,
             &ctx.today(),
         )
         .await?;
-        out.push(Section::new("Diagram").figure(
+        figures = figures.figure(
             svg,
-            "Zones by Purdue level with SL-A/SL-T and the conduits between them",
-        ));
+            format!(
+                "{}: zones by Purdue level with SL-A/SL-T and the conduits between them",
+                site.title()
+            ),
+        );
+    }
+    if !figures.blocks.is_empty() {
+        out.push(figures);
     }
     let zone_table = kind_table(ctx, &ZONE_KIND, &zones, &[]).await?;
     out.push(with_table(Section::new("Zones"), "Zones", zone_table));
