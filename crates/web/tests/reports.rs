@@ -239,6 +239,15 @@ async fn reports_render_from_the_records_now_and_as_of_a_past_instant(store: Arc
         }
     }
 
+    // The organization's gap report names each row's site.
+    let org_gap = admin.get("/api/v1/reports/gap").await.json();
+    assert_eq!(rows(&org_gap, "Zones")[0][1], "FRA1 · Filling control");
+    assert!(
+        rows(&org_gap, "Open requirements")
+            .iter()
+            .all(|r| r[0] == "FRA1 · Filling control")
+    );
+
     // The zone model report draws each site's diagram (only FRA1 has zones).
     let model = admin.get("/api/v1/reports/zones").await.json();
     let figures: Vec<&Value> = model["sections"]

@@ -129,6 +129,24 @@ impl<'a> Ctx<'a> {
         Ok(out)
     }
 
+    /// How rows of `records` name their record: the title, prefixed by the site's code in an
+    /// organization report (zone names repeat across sites).
+    async fn namer(&self, records: &[Record]) -> Result<impl Fn(&Record) -> String, StoreError> {
+        let sites = if self.site.is_some() {
+            std::collections::HashMap::new()
+        } else {
+            self.store
+                .titles(&SITE_KIND, records.iter().filter_map(Record::site_id))
+                .await?
+        };
+        Ok(
+            move |r: &Record| match r.site_id().and_then(|s| sites.get(&s)) {
+                Some(site) => format!("{site} · {}", r.title()),
+                None => r.title(),
+            },
+        )
+    }
+
     fn today(&self) -> String {
         self.day.to_string()
     }
@@ -329,12 +347,13 @@ async fn sl_justification(ctx: &mut Ctx<'_>) -> Result<Vec<Section>, StoreError>
     )];
     for kind in [&ZONE_KIND, &CONDUIT_KIND] {
         let records = ctx.records(kind).await?;
+        let name = ctx.namer(&records).await?;
         let rows = records
             .iter()
             .map(|r| {
                 vec![
                     reference(r),
-                    r.title(),
+                    name(r),
                     r.get("sl_t").to_text(),
                     r.get("sl_t_justification").to_text(),
                     r.updated_at.get(..10).unwrap_or("").to_string(),
@@ -376,6 +395,7 @@ async fn gap(ctx: &mut Ctx<'_>) -> Result<Vec<Section>, StoreError> {
             .assessment_statuses(&ctx.scope(kind), conduits)
             .await?;
         let records = ctx.records(kind).await?;
+        let name = ctx.namer(&records).await?;
         let rows = records
             .iter()
             .map(|r| {
@@ -383,7 +403,7 @@ async fn gap(ctx: &mut Ctx<'_>) -> Result<Vec<Section>, StoreError> {
                 if target == Target::Zone {
                     total.add(&g);
                 }
-                let mut row = vec![reference(r), r.title()];
+                let mut row = vec![reference(r), name(r)];
                 row.extend(fr_cells_text(&g));
                 row.extend([
                     g.in_force().to_string(),
@@ -406,16 +426,17 @@ async fn gap(ctx: &mut Ctx<'_>) -> Result<Vec<Section>, StoreError> {
         ]),
     );
     let mut open = Vec::new();
-    let sites: Vec<i64> = match ctx.site {
-        Some(s) => vec![s.id],
+    // (site id, prefix of its rows): an organization report names the site of each row.
+    let sites: Vec<(i64, String)> = match ctx.site {
+        Some(s) => vec![(s.id, String::new())],
         None => ctx
             .records(&SITE_KIND)
             .await?
             .iter()
-            .map(|s| s.id)
+            .map(|s| (s.id, format!("{} · ", s.title())))
             .collect(),
     };
-    for site in sites {
+    for (site, prefix) in sites {
         for row in ctx.store.assessment_rows(site, &ctx.today()).await? {
             if matches!(
                 row.counts_as,
@@ -425,7 +446,7 @@ async fn gap(ctx: &mut Ctx<'_>) -> Result<Vec<Section>, StoreError> {
                 continue;
             }
             open.push(vec![
-                row.target_title.clone(),
+                format!("{prefix}{}", row.target_title),
                 row.requirement.id.clone(),
                 row.status.label().to_string(),
                 row.owner.clone(),
