@@ -191,6 +191,13 @@ enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Observed traffic: hosts and flows (with ICS protocols and their read/write operations)
+    /// from packet captures (`observe pcap FILE…`, pcap and pcapng) or Zeek conn.log files
+    /// (`observe zeek FILE…`, TSV or JSON lines).
+    Observe {
+        #[command(subcommand)]
+        command: ObserveCommand,
+    },
     /// Requirement coverage: for each IEC 62443-3-3 requirement the documents mapped to it
     /// (`*` marks those without an effective version) and the records evidencing it.
     Coverage {
@@ -219,6 +226,25 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ObserveCommand {
+    /// Read packet captures (pcap or pcapng; streamed, any size).
+    Pcap {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON (hosts and flows) instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read Zeek conn.log files (tab-separated or JSON lines).
+    Zeek {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -739,6 +765,7 @@ async fn run(cli: Cli) -> Result<i32> {
             };
             report(&store, name, params, output).await
         }
+        Command::Observe { command } => observe(command),
         Command::Coverage { site, gaps, json } => {
             let store = cli.db.open().await?;
             coverage(&store, site, gaps, json).await
@@ -1224,6 +1251,142 @@ async fn oscal(store: &Store, command: OscalCommand) -> Result<i32> {
         Some(path) => std::fs::write(&path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => println!("{text}"),
+    }
+    Ok(0)
+}
+
+/// `otkeep observe`: reads every file (progress per file for captures), then prints the hosts
+/// and flows of all of them together.
+fn observe(command: ObserveCommand) -> Result<i32> {
+    use otkeep_ingest::observe::{Observer, pcap, zeek};
+    let mut observer = Observer::new();
+    let started = Instant::now();
+    let (files, json) = match command {
+        ObserveCommand::Pcap { files, json } => {
+            for file in &files {
+                let size = std::fs::metadata(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?
+                    .len();
+                let bar = ProgressBar::new(size).with_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:40}] {bytes}/{total_bytes}, {bytes_per_sec}, eta {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+                bar.set_message(file.display().to_string());
+                let input = std::fs::File::open(file)
+                    .with_context(|| format!("cannot open {}", file.display()))?;
+                pcap::read_into(
+                    &mut observer,
+                    std::io::BufReader::new(input),
+                    &file.display().to_string(),
+                    &mut |n| bar.set_position(n),
+                )?;
+                bar.finish_and_clear();
+            }
+            (files, json)
+        }
+        ObserveCommand::Zeek { files, json } => {
+            for file in &files {
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                zeek::read_into(
+                    &mut observer,
+                    &String::from_utf8_lossy(&bytes),
+                    &file.display().to_string(),
+                )?;
+            }
+            (files, json)
+        }
+    };
+    let o = observer.finish();
+    let time = |us: i64| {
+        jiff::Timestamp::from_microsecond(us)
+            .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
+            .unwrap_or_default()
+    };
+    let endpoint = |e: &otkeep_ingest::observe::Endpoint| {
+        e.ip.clone()
+            .or_else(|| e.mac.clone())
+            .unwrap_or_else(|| "?".into())
+    };
+    if json {
+        let doc = serde_json::json!({
+            "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "packets": o.packets, "bytes": o.bytes, "undecoded": o.undecoded,
+            "first_seen": o.first_seen.map(time), "last_seen": o.last_seen.map(time),
+            "warnings": o.warnings,
+            "hosts": o.hosts.iter().map(|h| serde_json::json!({
+                "ip": h.ip, "mac": h.mac, "vendor": h.vendor, "protocols": h.protocols,
+                "roles": h.roles, "packets": h.packets, "bytes": h.bytes,
+                "first_seen": time(h.first_seen), "last_seen": time(h.last_seen),
+            })).collect::<Vec<_>>(),
+            "flows": o.flows.iter().map(|f| serde_json::json!({
+                "client": f.client.ip.clone().or_else(|| f.client.mac.clone()),
+                "server": f.server.ip.clone().or_else(|| f.server.mac.clone()),
+                "transport": f.transport.name(), "port": f.port, "protocol": f.protocol,
+                "packets": f.packets, "bytes": f.bytes, "operations": f.operations,
+                "first_seen": time(f.first_seen), "last_seen": time(f.last_seen),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(0);
+    }
+    for w in &o.warnings {
+        eprintln!("warning: {w}");
+    }
+    println!(
+        "{} packets, {} bytes ({} undecoded), {} to {}, read in {:.1?}",
+        o.packets,
+        o.bytes,
+        o.undecoded,
+        o.first_seen.map(time).unwrap_or_default(),
+        o.last_seen.map(time).unwrap_or_default(),
+        started.elapsed()
+    );
+    println!("\n{} hosts", o.hosts.len());
+    println!(
+        "{:<40} {:<18} {:<24} {:>9}  roles / protocols",
+        "address", "mac", "vendor", "packets"
+    );
+    for h in &o.hosts {
+        let what: Vec<String> = if h.roles.is_empty() {
+            h.protocols.iter().cloned().collect()
+        } else {
+            h.roles.iter().cloned().collect()
+        };
+        println!(
+            "{:<40} {:<18} {:<24} {:>9}  {}",
+            h.ip.clone().unwrap_or_default(),
+            h.mac.clone().unwrap_or_default(),
+            h.vendor.unwrap_or(""),
+            h.packets,
+            what.join("; ")
+        );
+    }
+    println!("\n{} flows", o.flows.len());
+    println!(
+        "{:<40} {:<40} {:<5} {:>5} {:<14} {:>9} {:>12}  operations",
+        "client", "server", "trans", "port", "protocol", "packets", "bytes"
+    );
+    for f in &o.flows {
+        let ops: Vec<String> = f
+            .operations
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        println!(
+            "{:<40} {:<40} {:<5} {:>5} {:<14} {:>9} {:>12}  {}",
+            endpoint(&f.client),
+            endpoint(&f.server),
+            f.transport.name(),
+            f.port.map(|p| p.to_string()).unwrap_or_default(),
+            f.protocol,
+            f.packets,
+            f.bytes,
+            ops.join(", ")
+        );
     }
     Ok(0)
 }
