@@ -29,6 +29,7 @@ pub mod model;
 pub mod ops_kinds;
 pub mod ops_kpi;
 pub mod patch_kinds;
+pub mod reconcile;
 pub mod remote_kinds;
 pub mod risk;
 pub mod risk_kinds;

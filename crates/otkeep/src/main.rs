@@ -231,20 +231,31 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ObserveCommand {
-    /// Read packet captures (pcap or pcapng; streamed, any size).
+    /// Read packet captures (pcap or pcapng; streamed, any size). With `--site`, keep them as
+    /// that site's evidence and print what they show against its records.
     Pcap {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print JSON (hosts and flows) instead of tables.
         #[arg(long)]
         json: bool,
+        /// Import into this site (code) and reconcile with its inventory and zone model.
+        #[arg(long)]
+        site: Option<String>,
+        /// Name recorded as the actor in the audit trail.
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
     },
-    /// Read Zeek conn.log files (tab-separated or JSON lines).
+    /// Read Zeek conn.log files (tab-separated or JSON lines); `--site` as for captures.
     Zeek {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
     },
 }
 
@@ -765,6 +776,24 @@ async fn run(cli: Cli) -> Result<i32> {
             };
             report(&store, name, params, output).await
         }
+        Command::Observe {
+            command:
+                ObserveCommand::Pcap {
+                    files,
+                    site: Some(site),
+                    operator,
+                    ..
+                },
+        } => import_observations(&cli.db.open().await?, &files, false, &site, &operator).await,
+        Command::Observe {
+            command:
+                ObserveCommand::Zeek {
+                    files,
+                    site: Some(site),
+                    operator,
+                    ..
+                },
+        } => import_observations(&cli.db.open().await?, &files, true, &site, &operator).await,
         Command::Observe { command } => observe(command),
         Command::Coverage { site, gaps, json } => {
             let store = cli.db.open().await?;
@@ -1255,6 +1284,71 @@ async fn oscal(store: &Store, command: OscalCommand) -> Result<i32> {
     Ok(0)
 }
 
+/// `otkeep observe pcap|zeek --site CODE FILE…`: imports each file as the site's evidence (one
+/// transaction and audit event each), then prints what they show against the site's records.
+async fn import_observations(
+    store: &Store,
+    files: &[PathBuf],
+    zeek: bool,
+    site: &str,
+    operator: &str,
+) -> Result<i32> {
+    let site_id = site_id(store, site).await?;
+    let mut failed = false;
+    for file in files {
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        let bar = ProgressBar::new(size).with_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes}, {bytes_per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        bar.set_message(file.display().to_string());
+        let read = otkeep_ingest::observe::read_file(file, zeek, &mut |n| bar.set_position(n));
+        bar.finish_and_clear();
+        let o = match read {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("{e}");
+                failed = true;
+                continue;
+            }
+        };
+        let mut tx = store
+            .begin_write(operator, Some("observed traffic import"))
+            .await?;
+        match reported(
+            tx.import_observation(site_id, &o).await,
+            &file.display().to_string(),
+        )? {
+            Some(id) => {
+                tx.commit().await?;
+                for w in &o.warnings {
+                    eprintln!("warning: {w}");
+                }
+                println!(
+                    "{}: import #{id}: {} packets, {} hosts, {} flows, sha256 {}",
+                    file.display(),
+                    o.packets,
+                    o.hosts.len(),
+                    o.flows.len(),
+                    o.sha256
+                );
+            }
+            None => failed = true,
+        }
+    }
+    let findings = store.traffic_findings(site_id).await?;
+    println!(
+        "\n{} findings for {}",
+        findings.len(),
+        site.to_ascii_uppercase()
+    );
+    for f in &findings {
+        println!("- [{}] {}\n  fix: {}", f.rule, f.message, f.fix);
+    }
+    Ok(if failed { 2 } else { 0 })
+}
+
 /// `otkeep observe`: reads every file (progress per file for captures), then prints the hosts
 /// and flows of all of them together.
 fn observe(command: ObserveCommand) -> Result<i32> {
@@ -1262,7 +1356,7 @@ fn observe(command: ObserveCommand) -> Result<i32> {
     let mut observer = Observer::new();
     let started = Instant::now();
     let (files, json) = match command {
-        ObserveCommand::Pcap { files, json } => {
+        ObserveCommand::Pcap { files, json, .. } => {
             for file in &files {
                 let size = std::fs::metadata(file)
                     .with_context(|| format!("cannot read {}", file.display()))?
@@ -1287,7 +1381,7 @@ fn observe(command: ObserveCommand) -> Result<i32> {
             }
             (files, json)
         }
-        ObserveCommand::Zeek { files, json } => {
+        ObserveCommand::Zeek { files, json, .. } => {
             for file in &files {
                 let bytes = std::fs::read(file)
                     .with_context(|| format!("cannot read {}", file.display()))?;

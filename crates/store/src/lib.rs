@@ -30,6 +30,7 @@ pub mod governance;
 pub mod identity;
 pub mod kpi;
 pub mod migrate;
+pub mod observe;
 pub mod operations;
 pub mod read;
 pub mod risk;

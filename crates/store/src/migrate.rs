@@ -179,6 +179,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 23,
+        name: "Observed traffic: captures, hosts and flows",
+        common: include_str!("migrations/0023_observation.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -28,6 +28,7 @@ otkeep_store::on_both_backends!(
     the_demo_loads_small_sites,
     the_demo_has_a_governance_program,
     records_are_rebuilt_as_of_a_past_instant,
+    observed_traffic_is_kept_audited_and_reconciled,
 );
 
 fn vals(kind: &KindDef, json: serde_json::Value) -> Values {
@@ -949,5 +950,95 @@ async fn records_are_rebuilt_as_of_a_past_instant(store: Arc<Store>) {
         .unwrap();
     assert_eq!(before_anything.seq, 0);
     assert_eq!(before_anything.records, 0);
+    assert!(store.verify_audit().await.unwrap().broken.is_none());
+}
+
+/// Observed traffic (issue 11): an import is stored with its hosts and flows in one audited
+/// transaction, the same file twice is refused, and the site's findings compare it with the
+/// inventory and the conduits.
+async fn observed_traffic_is_kept_audited_and_reconciled(store: Arc<Store>) {
+    use otkeep_store::observe::{NewObservation, ObservedFlow, ObservedHost};
+    let store = &*store;
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    for (zone, net) in [(f.control, "10.1.2.0/24"), (f.dmz, "10.9.0.0/24")] {
+        let current = store.get(&ZONE_KIND, zone).await.unwrap().unwrap();
+        let mut values = current.values.clone();
+        values.insert("subnets", Value::Text(net.into()));
+        tx.update(&ZONE_KIND, zone, current.version, values)
+            .await
+            .unwrap();
+    }
+    tx.create(&ASSET_KIND, asset(f.site, f.control, "PLC-01"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let host = |ip: &str| ObservedHost {
+        ip: Some(ip.into()),
+        protocols: "modbus server".into(),
+        first_seen: "2026-11-01T08:00:00Z".into(),
+        last_seen: "2026-11-01T08:10:00Z".into(),
+        ..ObservedHost::default()
+    };
+    let capture = NewObservation {
+        source: "pcap".into(),
+        file_name: "line3.pcap".into(),
+        sha256: "ab".repeat(32),
+        bytes: 1000,
+        packets: 20,
+        first_seen: Some("2026-11-01T08:00:00Z".into()),
+        last_seen: Some("2026-11-01T08:10:00Z".into()),
+        warnings: Vec::new(),
+        hosts: vec![host("10.1.2.3"), host("10.9.0.8")],
+        flows: vec![ObservedFlow {
+            transport: "tcp".into(),
+            client_ip: Some("10.9.0.8".into()),
+            server_ip: Some("10.1.2.3".into()),
+            port: Some(502),
+            protocol: "modbus".into(),
+            packets: 20,
+            bytes: 1000,
+            writes: 4,
+            operations: "read 16, write 4".into(),
+            first_seen: "2026-11-01T08:00:00Z".into(),
+            last_seen: "2026-11-01T08:10:00Z".into(),
+            ..ObservedFlow::default()
+        }],
+    };
+    let mut tx = store
+        .begin_write("alice", Some("line 3 capture"))
+        .await
+        .unwrap();
+    let id = tx.import_observation(f.site, &capture).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    let again = tx.import_observation(f.site, &capture).await.unwrap_err();
+    assert!(again.to_string().contains("already imported"), "{again}");
+    drop(tx);
+    let imports = store.observations(f.site).await.unwrap();
+    assert_eq!(imports.len(), 1);
+    assert_eq!(
+        (imports[0].id, imports[0].hosts, imports[0].flows),
+        (id, 2, 1)
+    );
+    let history = store.history("observation", id).await.unwrap();
+    assert_eq!(history.len(), 1, "one audit event for the import");
+    assert_eq!(history[0].action, "import");
+    assert_eq!(history[0].site_id, Some(f.site));
+
+    let findings = store.traffic_findings(f.site).await.unwrap();
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    // PLC-01 is 10.1.2.3 (the fixture's asset); 10.9.0.8 is unknown; DMZ→Control has no conduit.
+    assert_eq!(
+        rules,
+        ["unknown_device", "flow_without_conduit"],
+        "{findings:#?}"
+    );
+    assert!(
+        findings[0].message.contains("10.9.0.8")
+            && findings[0]
+                .message
+                .contains("line3.pcap (sha256 abababababab…")
+    );
     assert!(store.verify_audit().await.unwrap().broken.is_none());
 }

@@ -198,22 +198,8 @@ impl Observer {
             server,
             port,
         };
-        let flow = self.flows.entry(key.clone()).or_insert_with(|| Flow {
-            transport,
-            client: key.client.clone(),
-            server: key.server.clone(),
-            port,
-            protocol: protocols::initial(transport, port),
-            packets: 0,
-            bytes: 0,
-            first_seen: ts,
-            last_seen: ts,
-            operations: BTreeMap::new(),
-        });
-        flow.packets += 1;
-        flow.bytes += len;
-        flow.first_seen = flow.first_seen.min(ts);
-        flow.last_seen = flow.last_seen.max(ts);
+        let protocol = protocols::initial(transport, port);
+        let flow = self.flow(key, protocol, 1, len, ts, ts);
         if !payload.is_empty() {
             flow.protocol = protocols::refine(flow.protocol, payload);
             if from_client && let Some(op) = protocols::operation(flow.protocol, payload) {
@@ -246,11 +232,27 @@ impl Observer {
             server,
             port,
         };
+        let flow = self.flow(key, protocol, packets, bytes, first, last);
+        if flow.protocol == "other" {
+            flow.protocol = protocol;
+        }
+    }
+
+    /// The flow of `key` (created with `protocol` when new), with the counts added.
+    fn flow(
+        &mut self,
+        key: FlowKey,
+        protocol: &'static str,
+        packets: u64,
+        bytes: u64,
+        first: i64,
+        last: i64,
+    ) -> &mut Flow {
         let flow = self.flows.entry(key.clone()).or_insert_with(|| Flow {
-            transport,
-            client: key.client.clone(),
-            server: key.server.clone(),
-            port,
+            transport: key.transport,
+            client: key.client,
+            server: key.server,
+            port: key.port,
             protocol,
             packets: 0,
             bytes: 0,
@@ -258,13 +260,11 @@ impl Observer {
             last_seen: last,
             operations: BTreeMap::new(),
         });
-        if flow.protocol == "other" {
-            flow.protocol = protocol;
-        }
         flow.packets += packets;
         flow.bytes += bytes;
         flow.first_seen = flow.first_seen.min(first);
         flow.last_seen = flow.last_seen.max(last);
+        flow
     }
 
     /// Number of distinct flows so far (what memory grows with).
@@ -393,4 +393,150 @@ pub(crate) fn mac_text(mac: [u8; 6]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(":")
+}
+
+/// RFC 3339 UTC (seconds) of a microsecond timestamp.
+pub fn time_text(us: i64) -> String {
+    jiff::Timestamp::from_microsecond(us)
+        .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
+        .unwrap_or_default()
+}
+
+/// What the store keeps of one observed file.
+pub fn to_store(
+    o: &Observation,
+    source: &str,
+    file_name: &str,
+    sha256: &str,
+    bytes: u64,
+) -> otkeep_store::observe::NewObservation {
+    use otkeep_store::observe::{NewObservation, ObservedFlow, ObservedHost};
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    NewObservation {
+        source: source.to_string(),
+        file_name: file_name.to_string(),
+        sha256: sha256.to_string(),
+        bytes: n(bytes),
+        packets: n(o.packets),
+        first_seen: o.first_seen.map(time_text),
+        last_seen: o.last_seen.map(time_text),
+        warnings: o.warnings.clone(),
+        hosts: o
+            .hosts
+            .iter()
+            .map(|h| ObservedHost {
+                ip: h.ip.clone(),
+                mac: h.mac.clone(),
+                vendor: h.vendor.map(str::to_string),
+                protocols: h.protocols.iter().cloned().collect::<Vec<_>>().join("; "),
+                roles: h.roles.iter().cloned().collect::<Vec<_>>().join("; "),
+                packets: n(h.packets),
+                bytes: n(h.bytes),
+                first_seen: time_text(h.first_seen),
+                last_seen: time_text(h.last_seen),
+            })
+            .collect(),
+        flows: o
+            .flows
+            .iter()
+            .map(|f| ObservedFlow {
+                transport: f.transport.name().to_string(),
+                client_ip: f.client.ip.clone(),
+                client_mac: f.client.mac.clone(),
+                server_ip: f.server.ip.clone(),
+                server_mac: f.server.mac.clone(),
+                port: f.port.map(i64::from),
+                protocol: f.protocol.to_string(),
+                packets: n(f.packets),
+                bytes: n(f.bytes),
+                writes: n(f.writes()),
+                operations: f
+                    .operations
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                first_seen: time_text(f.first_seen),
+                last_seen: time_text(f.last_seen),
+            })
+            .collect(),
+    }
+}
+
+/// A reader that hashes what passes through it (SHA-256 of a capture read once).
+pub struct Hashing<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+    pub bytes: u64,
+}
+
+impl<R: std::io::Read> Hashing<R> {
+    pub fn new(inner: R) -> Hashing<R> {
+        use sha2::Digest;
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The hex SHA-256 of everything read.
+    pub fn finish(self) -> String {
+        use sha2::Digest;
+        self.hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads one file (a capture, or a Zeek conn.log when `zeek`) into what the store keeps.
+/// The capture is hashed as it streams; a capture is read to its end even when damaged so the
+/// hash covers the whole file.
+pub fn read_file(
+    path: &std::path::Path,
+    zeek: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<otkeep_store::observe::NewObservation, String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
+    let mut observer = Observer::new();
+    let mut reader = Hashing::new(std::io::BufReader::new(file));
+    if zeek {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut text)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        zeek::read_into(&mut observer, &String::from_utf8_lossy(&text), &name)
+            .map_err(|e| e.to_string())?;
+    } else {
+        pcap::read_into(&mut observer, &mut reader, &name, progress).map_err(|e| e.to_string())?;
+        // Whatever a damaged capture left unread still counts in its hash.
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    }
+    let bytes = reader.bytes;
+    let sha = reader.finish();
+    let o = observer.finish();
+    Ok(to_store(
+        &o,
+        if zeek { "zeek" } else { "pcap" },
+        &name,
+        &sha,
+        bytes,
+    ))
 }

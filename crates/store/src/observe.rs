@@ -1,0 +1,355 @@
+//! Observed traffic kept per site (issue 11): each imported capture or Zeek log with its hosts
+//! and flows, written in one transaction with an audit event ([`WriteTx::import_observation`]),
+//! and the reconciliation of what was seen with the site's records
+//! ([`Store::traffic_findings`], rules in `otkeep_core::reconcile`).
+
+use crate::{ListQuery, Store, StoreError, WriteTx};
+use otkeep_core::FieldError;
+use otkeep_core::access::Scope;
+use otkeep_core::kinds::{ASSET_KIND, CONDUIT_KIND, ZONE_KIND};
+use otkeep_core::model::Finding;
+use otkeep_core::reconcile::{SeenFlow, SeenHost, reconcile};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// A host of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedHost {
+    pub ip: Option<String>,
+    pub mac: Option<String>,
+    pub vendor: Option<String>,
+    /// `modbus server; dns client`.
+    pub protocols: String,
+    pub roles: String,
+    pub packets: i64,
+    pub bytes: i64,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+/// A flow of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedFlow {
+    pub transport: String,
+    pub client_ip: Option<String>,
+    pub client_mac: Option<String>,
+    pub server_ip: Option<String>,
+    pub server_mac: Option<String>,
+    pub port: Option<i64>,
+    pub protocol: String,
+    pub packets: i64,
+    pub bytes: i64,
+    pub writes: i64,
+    /// `read 12, write 3`.
+    pub operations: String,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+/// One capture or log to import.
+#[derive(Debug, Clone, Default)]
+pub struct NewObservation {
+    /// `pcap` or `zeek`.
+    pub source: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub packets: i64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub warnings: Vec<String>,
+    pub hosts: Vec<ObservedHost>,
+    pub flows: Vec<ObservedFlow>,
+}
+
+/// An imported capture or log.
+#[derive(Debug, Clone)]
+pub struct ObservationRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub source: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub packets: i64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub hosts: i64,
+    pub flows: i64,
+    pub imported_at: String,
+    pub imported_by: String,
+}
+
+impl WriteTx<'_> {
+    /// Stores an import for `site` (refused when the same file was imported there before) and
+    /// records the audit event, all in this transaction. Returns the import's id.
+    pub async fn import_observation(
+        &mut self,
+        site: i64,
+        o: &NewObservation,
+    ) -> Result<i64, StoreError> {
+        let exists =
+            sqlx::query("SELECT file_name FROM observation WHERE site_id = $1 AND sha256 = $2")
+                .bind(site)
+                .bind(&o.sha256)
+                .fetch_optional(self.conn())
+                .await?;
+        if let Some(row) = exists {
+            let earlier: String = row.try_get(0)?;
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "file",
+                format!(
+                    "{} was already imported for this site (as {earlier}, same SHA-256)",
+                    o.file_name
+                ),
+            )]));
+        }
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        let id: i64 = sqlx::query(
+            "INSERT INTO observation (site_id, source, file_name, sha256, bytes, packets, first_seen, last_seen, warnings, imported_at, imported_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(site)
+        .bind(&o.source)
+        .bind(&o.file_name)
+        .bind(&o.sha256)
+        .bind(o.bytes)
+        .bind(o.packets)
+        .bind(o.first_seen.clone())
+        .bind(o.last_seen.clone())
+        .bind(o.warnings.join("\n"))
+        .bind(&now)
+        .bind(&actor)
+        .fetch_one(self.conn())
+        .await?
+        .try_get(0)?;
+        for h in &o.hosts {
+            sqlx::query(
+                "INSERT INTO observed_host (observation_id, ip, mac, vendor, protocols, roles, packets, bytes, first_seen, last_seen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(h.ip.clone())
+            .bind(h.mac.clone())
+            .bind(h.vendor.clone())
+            .bind(&h.protocols)
+            .bind(&h.roles)
+            .bind(h.packets)
+            .bind(h.bytes)
+            .bind(&h.first_seen)
+            .bind(&h.last_seen)
+            .execute(self.conn())
+            .await?;
+        }
+        for f in &o.flows {
+            sqlx::query(
+                "INSERT INTO observed_flow (observation_id, transport, client_ip, client_mac, server_ip, server_mac, port, protocol, packets, bytes, writes, operations, first_seen, last_seen) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(id)
+            .bind(&f.transport)
+            .bind(f.client_ip.clone())
+            .bind(f.client_mac.clone())
+            .bind(f.server_ip.clone())
+            .bind(f.server_mac.clone())
+            .bind(f.port)
+            .bind(&f.protocol)
+            .bind(f.packets)
+            .bind(f.bytes)
+            .bind(f.writes)
+            .bind(&f.operations)
+            .bind(&f.first_seen)
+            .bind(&f.last_seen)
+            .execute(self.conn())
+            .await?;
+        }
+        let summary = json!({
+            "source": o.source, "file_name": o.file_name, "sha256": o.sha256, "bytes": o.bytes,
+            "packets": o.packets, "first_seen": o.first_seen, "last_seen": o.last_seen,
+            "hosts": o.hosts.len(), "flows": o.flows.len(),
+        });
+        self.append_event(
+            "import",
+            "observation",
+            Some(id),
+            None,
+            Some(summary.to_string()),
+            Some(site),
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
+impl Store {
+    /// The imports of `site`, newest first.
+    pub async fn observations(&self, site: i64) -> Result<Vec<ObservationRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.site_id, o.source, o.file_name, o.sha256, o.bytes, o.packets, o.first_seen, o.last_seen, o.imported_at, o.imported_by, \
+             (SELECT COUNT(*) FROM observed_host h WHERE h.observation_id = o.id), \
+             (SELECT COUNT(*) FROM observed_flow f WHERE f.observation_id = o.id) \
+             FROM observation o WHERE o.site_id = $1 ORDER BY o.id DESC",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ObservationRow {
+                    id: r.try_get(0)?,
+                    site_id: r.try_get(1)?,
+                    source: r.try_get(2)?,
+                    file_name: r.try_get(3)?,
+                    sha256: r.try_get(4)?,
+                    bytes: r.try_get(5)?,
+                    packets: r.try_get(6)?,
+                    first_seen: r.try_get::<Option<String>, _>(7)?.unwrap_or_default(),
+                    last_seen: r.try_get::<Option<String>, _>(8)?.unwrap_or_default(),
+                    imported_at: r.try_get(9)?,
+                    imported_by: r.try_get(10)?,
+                    hosts: r.try_get(11)?,
+                    flows: r.try_get(12)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The hosts of `site`'s imports, with the evidence text of each.
+    pub async fn observed_hosts(
+        &self,
+        site: i64,
+    ) -> Result<Vec<(ObservedHost, String)>, StoreError> {
+        let evidence = self.evidence_texts(site).await?;
+        let rows = sqlx::query(
+            "SELECT h.observation_id, h.ip, h.mac, h.vendor, h.protocols, h.roles, h.packets, h.bytes, h.first_seen, h.last_seen \
+             FROM observed_host h JOIN observation o ON o.id = h.observation_id WHERE o.site_id = $1 ORDER BY h.ip, h.mac",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let obs: i64 = r.try_get(0)?;
+                Ok((
+                    ObservedHost {
+                        ip: r.try_get(1)?,
+                        mac: r.try_get(2)?,
+                        vendor: r.try_get(3)?,
+                        protocols: r.try_get(4)?,
+                        roles: r.try_get(5)?,
+                        packets: r.try_get(6)?,
+                        bytes: r.try_get(7)?,
+                        first_seen: r.try_get(8)?,
+                        last_seen: r.try_get(9)?,
+                    },
+                    evidence.get(&obs).cloned().unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The flows of `site`'s imports, with the evidence text of each.
+    pub async fn observed_flows(
+        &self,
+        site: i64,
+    ) -> Result<Vec<(ObservedFlow, String)>, StoreError> {
+        let evidence = self.evidence_texts(site).await?;
+        let rows = sqlx::query(
+            "SELECT f.observation_id, f.transport, f.client_ip, f.client_mac, f.server_ip, f.server_mac, f.port, f.protocol, f.packets, f.bytes, f.writes, f.operations, f.first_seen, f.last_seen \
+             FROM observed_flow f JOIN observation o ON o.id = f.observation_id WHERE o.site_id = $1 ORDER BY f.server_ip, f.port, f.client_ip",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let obs: i64 = r.try_get(0)?;
+                Ok((
+                    ObservedFlow {
+                        transport: r.try_get(1)?,
+                        client_ip: r.try_get(2)?,
+                        client_mac: r.try_get(3)?,
+                        server_ip: r.try_get(4)?,
+                        server_mac: r.try_get(5)?,
+                        port: r.try_get(6)?,
+                        protocol: r.try_get(7)?,
+                        packets: r.try_get(8)?,
+                        bytes: r.try_get(9)?,
+                        writes: r.try_get(10)?,
+                        operations: r.try_get(11)?,
+                        first_seen: r.try_get(12)?,
+                        last_seen: r.try_get(13)?,
+                    },
+                    evidence.get(&obs).cloned().unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// `file (sha256 1a2b3c4d…, first to last)` per import of `site`.
+    async fn evidence_texts(&self, site: i64) -> Result<HashMap<i64, String>, StoreError> {
+        Ok(self
+            .observations(site)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let hash = o.sha256.get(..12).unwrap_or(&o.sha256);
+                (
+                    o.id,
+                    format!(
+                        "{} (sha256 {hash}…, {} to {})",
+                        o.file_name, o.first_seen, o.last_seen
+                    ),
+                )
+            })
+            .collect())
+    }
+
+    /// What the imports of `site` show against its inventory and zone/conduit model.
+    pub async fn traffic_findings(&self, site: i64) -> Result<Vec<Finding>, StoreError> {
+        let q = ListQuery {
+            scope: Scope::Limited {
+                sites: vec![site],
+                records: Vec::new(),
+            },
+            ..ListQuery::default()
+        };
+        let zones = self.list_all(&ZONE_KIND, &q).await?;
+        let conduits = self.list_all(&CONDUIT_KIND, &q).await?;
+        let assets = self.list_all(&ASSET_KIND, &q).await?;
+        let hosts: Vec<SeenHost> = self
+            .observed_hosts(site)
+            .await?
+            .into_iter()
+            .map(|(h, evidence)| SeenHost {
+                ip: h.ip.as_deref().and_then(|s| s.parse().ok()),
+                mac: h.mac,
+                vendor: h.vendor,
+                what: if h.roles.is_empty() {
+                    h.protocols
+                } else {
+                    h.roles
+                },
+                evidence,
+            })
+            .collect();
+        let flows: Vec<SeenFlow> = self
+            .observed_flows(site)
+            .await?
+            .into_iter()
+            .map(|(f, evidence)| SeenFlow {
+                client: f.client_ip.as_deref().and_then(|s| s.parse().ok()),
+                server: f.server_ip.as_deref().and_then(|s| s.parse().ok()),
+                transport: f.transport,
+                port: f.port.and_then(|p| u16::try_from(p).ok()),
+                protocol: f.protocol,
+                packets: f.packets,
+                writes: f.writes,
+                evidence,
+            })
+            .collect();
+        Ok(reconcile(&zones, &conduits, &assets, &hosts, &flows))
+    }
+}
