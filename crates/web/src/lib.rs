@@ -31,6 +31,7 @@ pub mod gap;
 pub mod governance;
 pub mod kpi;
 pub mod model;
+pub mod observe;
 pub mod openapi;
 pub mod org;
 pub mod oscal;

@@ -399,6 +399,12 @@ fn identity(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
         {"name": "format", "in": "query", "description": "json (default), pdf, xlsx or html", "schema": {"type": "string", "enum": ["json", "pdf", "xlsx", "html"]}}
     ]);
     paths.insert(
+        "/api/v1/observations".into(),
+        json!({"get": {"summary": "Observed traffic of a site: the imported captures and Zeek logs (file, SHA-256, packets, time range, hosts, flows) and the findings against its records (unknown_device, asset_not_seen, vendor_mismatch, flow_without_conduit, channel_not_declared, write_against_direction)", "tags": ["Observed traffic"],
+            "parameters": [{"name": "site", "in": "query", "description": "site code (omit: every site the reader can see)", "schema": {"type": "string"}}],
+            "responses": with(json!({"200": {"description": "`{imports: [{site, id, source, file_name, sha256, bytes, packets, first_seen, last_seen, hosts, flows, imported_at, imported_by}], findings: [{site, rule, message, fix, records: [{kind, id, title}]}]}`"}, "404": {"description": "no such site, or out of reach"}}))}}),
+    );
+    paths.insert(
         "/api/v1/reports".into(),
         json!({"get": {"summary": "The generated reports: slug, title, what each covers, whether it uses a period, formats", "tags": ["Reports"],
             "responses": with(json!({"200": {"description": "`[{slug, title, covers, period, formats}]`"}}))}}),

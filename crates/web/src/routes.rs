@@ -7,7 +7,7 @@
 use crate::auth::{self, Gate};
 use crate::{
     AppState, account, admin, advisory, api, certificate, due, evidence, gap, governance, kpi,
-    model, openapi, org, oscal, patch, program_kpi, remote, reports, risk, sbom, sign, ui,
+    model, observe, openapi, org, oscal, patch, program_kpi, remote, reports, risk, sbom, sign, ui,
 };
 use axum::Router;
 use axum::extract::Request;
@@ -234,6 +234,17 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(oscal::zone),
         ),
         route(M::GET, "/risk/poam.json", Can(Read), get(oscal::plan)),
+        // Observed traffic of a site, reconciled with its records.
+        route(M::GET, "/observations", Can(Read), get(observe::list)),
+        route(
+            M::POST,
+            "/observations/upload",
+            Can(Write),
+            post(observe::upload).layer(axum::extract::DefaultBodyLimit::max(
+                observe::MAX_UPLOAD_BYTES,
+            )),
+        ),
+        route(M::GET, "/api/v1/observations", Can(Read), get(observe::api)),
         // Generated reports (HTML, PDF, XLSX; as of a past date from the audit trail).
         route(M::GET, "/reports", Can(Read), get(reports::index)),
         route(M::GET, "/reports/{slug}", Can(Read), get(reports::page)),

@@ -32,6 +32,12 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The id of a record the API created (panics with the body otherwise: for tests).
+    pub fn created_id(&self) -> i64 {
+        assert_eq!(self.status, StatusCode::CREATED, "{}", self.body);
+        self.json()["id"].as_i64().expect("an id")
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
@@ -190,6 +196,42 @@ impl TestClient {
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes: bytes.to_vec(),
         }
+    }
+
+    /// A multipart form posted to `uri` (the CSRF token is added to the address, as the UI's
+    /// upload forms do): text `fields`, then `file_name` with `content`.
+    pub async fn upload(
+        &self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        content: &[u8],
+    ) -> Answer {
+        let boundary = "otkeepTestBoundary42";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        let req = Request::post(format!("{uri}{sep}_csrf={}", self.csrf()))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
     }
 
     pub async fn get(&self, uri: &str) -> Answer {

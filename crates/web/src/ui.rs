@@ -201,6 +201,11 @@ impl Nav {
                 active: active == "organization",
             });
             overview.push(NavItem {
+                href: "/observations".into(),
+                label: "Observed traffic",
+                active: active == "observations",
+            });
+            overview.push(NavItem {
                 href: "/reports".into(),
                 label: "Reports",
                 active: active == "reports",

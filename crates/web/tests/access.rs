@@ -660,6 +660,10 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
             | "/api/v1/reports"
             | "/api/v1/reports/{slug}",
         ) => any(&[Admin, Owner, Engineer, Operator, Auditor]),
+        ("GET", "/observations" | "/api/v1/observations") => {
+            any(&[Admin, Owner, Engineer, Operator, Auditor])
+        }
+        ("POST", "/observations/upload") => any(&[Admin, Owner, Engineer]),
         ("POST", "/kpi/targets") => any(&[Admin, Owner]),
         ("GET", "/risk/poam.json") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("GET", "/incidents/{id}/report") => any(&[Admin, Owner, Engineer, Operator, Auditor]),

@@ -1,0 +1,301 @@
+//! Observed traffic of a site (issue 11): `GET /observations?site_id=N` lists the imported
+//! captures and Zeek logs, what they show against the site's records (unknown devices, devices
+//! not seen, traffic without a conduit or channel, writes against a conduit's direction), the
+//! hosts and the flows; `POST /observations/upload` imports a pcap/pcapng or conn.log (streamed
+//! to a temporary file, never held in memory); `GET /api/v1/observations?site=CODE` gives the
+//! imports and findings as JSON. `otkeep observe … --site CODE` does the same from the CLI.
+
+use crate::AppState;
+use crate::api::ApiError;
+use crate::auth::Principal;
+use crate::model::site_options;
+use crate::ui::{Nav, UiError, load, render};
+use crate::view::SelectOption;
+use askama::Template;
+use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use otkeep_core::Record;
+use otkeep_core::access::Capability;
+use otkeep_core::kinds::SITE_KIND;
+use otkeep_core::model::Finding;
+use otkeep_store::observe::{ObservationRow, ObservedFlow, ObservedHost};
+use serde_json::json;
+
+/// The largest upload accepted (a capture of a few minutes of a busy plant network).
+pub const MAX_UPLOAD_BYTES: usize = 2 << 30;
+
+#[derive(serde::Deserialize, Default)]
+pub struct Params {
+    site_id: Option<String>,
+    site: Option<String>,
+    imported: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "observations.html")]
+struct Page {
+    nav: Nav,
+    sites: Vec<SelectOption>,
+    site: Option<Record>,
+    can_upload: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    imports: Vec<ObservationRow>,
+    findings: Vec<Finding>,
+    hosts: Vec<ObservedHost>,
+    flows: Vec<ObservedFlow>,
+}
+
+async fn chosen_site(
+    state: &AppState,
+    p: &Principal,
+    params: &Params,
+) -> Result<Option<Record>, UiError> {
+    let id = match (
+        params.site_id.as_deref().map(str::trim),
+        params.site.as_deref().map(str::trim),
+    ) {
+        (Some(id), _) if !id.is_empty() => Some(
+            id.parse::<i64>()
+                .map_err(|_| UiError::BadRequest(format!("site_id: '{id}' is not a site id")))?,
+        ),
+        (_, Some(code)) if !code.is_empty() => Some(
+            state
+                .store
+                .find_id(&SITE_KIND, "code", &code.to_ascii_uppercase(), None)
+                .await?
+                .ok_or_else(|| UiError::NotFound(format!("There is no site '{code}'.")))?,
+        ),
+        _ => None,
+    };
+    match id {
+        Some(id) => Ok(Some(load(state, p, &SITE_KIND, id).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    p: &Principal,
+    site: Option<Record>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Page, UiError> {
+    let (imports, findings, hosts, flows) = match &site {
+        Some(s) => (
+            state.store.observations(s.id).await?,
+            state.store.traffic_findings(s.id).await?,
+            state
+                .store
+                .observed_hosts(s.id)
+                .await?
+                .into_iter()
+                .map(|h| h.0)
+                .collect(),
+            state
+                .store
+                .observed_flows(s.id)
+                .await?
+                .into_iter()
+                .map(|f| f.0)
+                .collect(),
+        ),
+        None => Default::default(),
+    };
+    Ok(Page {
+        nav: Nav::new("observations", p),
+        sites: site_options(state, p, site.as_ref().map(|s| s.id)).await?,
+        can_upload: site
+            .as_ref()
+            .is_some_and(|s| p.access.may(Capability::Write, Some(s.id))),
+        site,
+        notice,
+        error,
+        imports,
+        findings,
+        hosts,
+        flows,
+    })
+}
+
+/// `GET /observations`.
+pub async fn list(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<Params>,
+) -> Result<Response, UiError> {
+    p.read_scope(&otkeep_core::kinds::ZONE_KIND)?;
+    let site = chosen_site(&state, &p, &params).await?;
+    let notice = params.imported.map(|n| format!("Imported: {n}."));
+    Ok(render(
+        StatusCode::OK,
+        &page(&state, &p, site, notice, None).await?,
+    ))
+}
+
+/// `POST /observations/upload?site_id=N`: a capture or a Zeek conn.log as the site's evidence.
+pub async fn upload(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<Params>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, UiError> {
+    let site = chosen_site(&state, &p, &params).await?.ok_or_else(|| {
+        UiError::BadRequest("Choose the site the traffic was captured at.".into())
+    })?;
+    p.require(Capability::Write, Some(site.id))?;
+    let mut multipart = multipart
+        .map_err(|e| UiError::BadRequest(format!("send the capture as a file upload: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("otkeep-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| UiError::Internal(format!("cannot store the upload: {e}")))?;
+    let mut saved: Option<(std::path::PathBuf, String)> = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| UiError::BadRequest(format!("the upload could not be read: {e}")))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .and_then(|n| std::path::Path::new(n).file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "capture".into());
+        let path = dir.join(format!(
+            "{}-{}",
+            otkeep_store::now().replace([':', '.'], "-"),
+            name.replace(['/', '\\'], "_")
+        ));
+        let mut out = std::fs::File::create(&path)
+            .map_err(|e| UiError::Internal(format!("cannot store the upload: {e}")))?;
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| UiError::BadRequest(format!("the upload could not be read: {e}")))?
+        {
+            std::io::Write::write_all(&mut out, &chunk)
+                .map_err(|e| UiError::Internal(format!("cannot store the upload: {e}")))?;
+        }
+        saved = Some((path, name));
+    }
+    let Some((path, name)) = saved else {
+        let page = page(
+            &state,
+            &p,
+            Some(site),
+            None,
+            Some("Choose a capture or a conn.log file.".into()),
+        )
+        .await?;
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let zeek = name.ends_with(".log") || name.ends_with(".json") || name.ends_with(".jsonl");
+    let read = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || {
+            otkeep_ingest::observe::read_file(&path, zeek, &mut |_| {})
+        })
+        .await
+        .map_err(|e| UiError::Internal(format!("the reader stopped: {e}")))?
+    };
+    let _ = std::fs::remove_file(&path);
+    let mut o = match read {
+        Ok(o) => o,
+        Err(e) => {
+            let page = page(
+                &state,
+                &p,
+                Some(site),
+                None,
+                Some(format!("Not imported: {e}")),
+            )
+            .await?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+    };
+    o.file_name = name.clone();
+    let mut tx = state
+        .store
+        .begin_write(&p.account.username, Some("observed traffic import"))
+        .await?;
+    match tx.import_observation(site.id, &o).await {
+        Ok(_) => tx.commit().await?,
+        Err(otkeep_store::StoreError::Invalid(errors)) => {
+            let text = errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let page = page(
+                &state,
+                &p,
+                Some(site),
+                None,
+                Some(format!("Not imported: {text}")),
+            )
+            .await?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let query = serde_urlencoded::to_string([
+        ("site_id", site.id.to_string()),
+        (
+            "imported",
+            format!("{name}, {} hosts, {} flows", o.hosts.len(), o.flows.len()),
+        ),
+    ])
+    .unwrap_or_default();
+    Ok(Redirect::to(&format!("/observations?{query}")).into_response())
+}
+
+/// `GET /api/v1/observations[?site=CODE]`: the imports and findings of the site, or of every
+/// site the reader can see; each entry names its site.
+pub async fn api(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    p.read_scope(&otkeep_core::kinds::ZONE_KIND)?;
+    let sites: Vec<Record> = match chosen_site(&state, &p, &params).await {
+        Ok(Some(s)) => vec![s],
+        Ok(None) => {
+            let q = otkeep_store::ListQuery {
+                scope: p.access.read_scope(&SITE_KIND),
+                ..otkeep_store::ListQuery::default()
+            };
+            state.store.list_all(&SITE_KIND, &q).await?
+        }
+        Err(UiError::NotFound(m)) => return Err(ApiError::new(StatusCode::NOT_FOUND, m)),
+        Err(UiError::Denied(d)) => return Err(d.into()),
+        Err(UiError::BadRequest(m)) => return Err(ApiError::new(StatusCode::BAD_REQUEST, m)),
+        Err(UiError::Internal(m)) => {
+            return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, m));
+        }
+    };
+    let mut imports = Vec::new();
+    let mut findings = Vec::new();
+    for site in &sites {
+        let code = site.get("code").to_text();
+        for o in state.store.observations(site.id).await? {
+            imports.push(json!({
+                "site": code, "id": o.id, "source": o.source, "file_name": o.file_name,
+                "sha256": o.sha256, "bytes": o.bytes, "packets": o.packets,
+                "first_seen": o.first_seen, "last_seen": o.last_seen, "hosts": o.hosts,
+                "flows": o.flows, "imported_at": o.imported_at, "imported_by": o.imported_by,
+            }));
+        }
+        for f in state.store.traffic_findings(site.id).await? {
+            findings.push(json!({
+                "site": code, "rule": f.rule, "message": f.message, "fix": f.fix,
+                "records": f.records.iter().map(|(k, id, t)| json!({"kind": k, "id": id, "title": t})).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    Ok(Json(json!({"imports": imports, "findings": findings})).into_response())
+}
