@@ -699,7 +699,10 @@ async fn run(cli: Cli) -> Result<i32> {
                 None => otkeep_core::access::Scope::All,
             };
             let findings = store.check_model(&scope).await?;
-            for (rule, title) in otkeep_core::model::RULES {
+            let traffic = otkeep_core::reconcile::RULES
+                .iter()
+                .filter(|(rule, _)| findings.iter().any(|f| f.rule == *rule));
+            for (rule, title) in otkeep_core::model::RULES.iter().chain(traffic) {
                 let mine: Vec<_> = findings.iter().filter(|f| f.rule == *rule).collect();
                 println!("{title}: {}", mine.len());
                 for f in &mine {

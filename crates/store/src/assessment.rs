@@ -355,7 +355,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The model rules' findings for the records within `scope` (see `otkeep_core::model`).
+    /// The model rules' findings for the records within `scope` (see `otkeep_core::model`), then
+    /// the reconciliation findings of the sites with observed traffic (`otkeep_core::reconcile`).
     pub async fn check_model(
         &self,
         scope: &Scope,
@@ -388,6 +389,16 @@ impl Store {
             !matches!(f.rule, "zone_without_sl_t" | "zone_without_conduit")
                 || f.records.iter().all(|(_, id, _)| own.contains(id))
         });
+        // What observed traffic shows against the records, for the sites with imports.
+        for site in self.observed_sites().await? {
+            let in_scope = match scope {
+                Scope::All => true,
+                Scope::Limited { sites, .. } => sites.contains(&site),
+            };
+            if in_scope {
+                findings.extend(self.traffic_findings(site).await?);
+            }
+        }
         Ok(findings)
     }
 }

@@ -184,6 +184,16 @@ impl WriteTx<'_> {
 }
 
 impl Store {
+    /// The sites with imported traffic.
+    pub async fn observed_sites(&self) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT site_id FROM observation ORDER BY site_id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from))
+            .collect()
+    }
+
     /// The imports of `site`, newest first.
     pub async fn observations(&self, site: i64) -> Result<Vec<ObservationRow>, StoreError> {
         let rows = sqlx::query(

@@ -98,8 +98,13 @@ pub async fn page(
     let (chosen, scope) = chosen_site(params.site_id.as_deref(), readable);
     let findings = state.store.check_model(&scope).await?;
     let sites = site_options(&state, &p, chosen).await?;
+    // Reconciliation rules (observed traffic) are shown when they found something.
+    let traffic = otkeep_core::reconcile::RULES
+        .iter()
+        .filter(|(rule, _)| findings.iter().any(|f| f.rule == *rule));
     let groups = RULES
         .iter()
+        .chain(traffic)
         .map(|(rule, title)| {
             let mine: Vec<_> = findings.iter().filter(|f| f.rule == *rule).collect();
             Group {

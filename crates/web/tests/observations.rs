@@ -86,6 +86,20 @@ async fn a_capture_is_imported_and_reconciled_with_the_site(store: Arc<Store>) {
                 && f["message"].as_str().unwrap().contains("cell.pcap"))
     );
 
+    // The model health check lists them with the model rules.
+    let model = admin.get(&format!("/model?site_id={site}")).await;
+    assert!(
+        model
+            .body
+            .contains("Devices seen that are not in the inventory"),
+        "{}",
+        model.body
+    );
+    assert!(
+        !model.body.contains("Traffic between zones with no conduit"),
+        "rules without findings are not shown"
+    );
+
     // The same file again is refused; a file that is no capture is refused, naming it.
     let again = upload(&admin, site, "again.pcap", &capture).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
