@@ -18,6 +18,7 @@ pub mod config_kinds;
 pub mod demo;
 pub mod doc_kinds;
 pub mod due;
+pub mod firewall;
 pub mod firmware;
 pub mod gap;
 pub mod gov_kinds;

@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod certificate;
 pub mod csaf;
 pub mod csv_import;
+pub mod firewall;
 pub mod observe;
 pub mod sbom;
 

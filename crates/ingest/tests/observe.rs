@@ -218,3 +218,78 @@ fn zeek_conn_logs_give_flows_in_tsv_and_json() {
         "not a conn log"
     );
 }
+
+#[test]
+fn the_pfsense_sample_is_read_and_checked_against_its_zones() {
+    use otkeep_core::firewall::{FwAddr, check};
+    use otkeep_core::kinds::{CONDUIT_KIND, ZONE_KIND};
+    use otkeep_core::value::values_from_json;
+    let path = data("topology/grficsv2").join("pfsense-config-20200129.xml");
+    let text = std::fs::read_to_string(&path).expect("pfSense sample");
+    let set = otkeep_ingest::firewall::parse(&text, "pfsense.xml").expect("parses");
+    assert_eq!(set.rules.len(), 2, "{:#?}", set.rules);
+    let lan = &set.rules[0];
+    assert!(lan.allow && lan.protocol.is_none() && lan.destination == FwAddr::Any);
+    assert_eq!(
+        lan.label,
+        "pfSense lan rule 1 (Default allow LAN to any rule)"
+    );
+    match &lan.source {
+        FwAddr::Net(n) => assert_eq!(n.to_string(), "192.168.95.0/24"),
+        other => panic!("lan net not resolved: {other:?}"),
+    }
+    assert_eq!(set.rules[1].protocol.as_deref(), Some("tcp"));
+
+    let record = |kind: &'static otkeep_core::KindDef, id: i64, body: serde_json::Value| {
+        otkeep_core::Record {
+            kind,
+            id,
+            version: 1,
+            created_at: String::new(),
+            updated_at: String::new(),
+            values: values_from_json(kind, &body).expect("valid"),
+        }
+    };
+    let zones = vec![
+        record(
+            &ZONE_KIND,
+            1,
+            serde_json::json!({"site_id": 1, "name": "ICS network", "owner": "o", "subnets": "192.168.95.0/24"}),
+        ),
+        record(
+            &ZONE_KIND,
+            2,
+            serde_json::json!({"site_id": 1, "name": "DMZ network", "owner": "o", "subnets": "192.168.90.0/24"}),
+        ),
+    ];
+    let conduits = vec![record(
+        &CONDUIT_KIND,
+        3,
+        serde_json::json!({"site_id": 1, "name": "HMI to PLC", "zone_a_id": 2, "zone_b_id": 1, "owner": "o",
+            "channels": [{"protocol": "Modbus/TCP", "port": 502, "transport": "tcp", "direction": "a_to_b"}]}),
+    )];
+    let findings = check(&zones, &conduits, &set.rules, "pfsense.xml");
+    let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        ["fw_any_rule", "fw_any_rule", "fw_conduit_without_rule"],
+        "{findings:#?}"
+    );
+    assert!(
+        findings[0]
+            .message
+            .contains("Default allow LAN to any rule")
+    );
+
+    let err = otkeep_ingest::firewall::parse("<config><x/></config>", "other.xml").unwrap_err();
+    assert!(
+        err.to_string().contains("not a pfSense configuration"),
+        "{err}"
+    );
+    let err = otkeep_ingest::firewall::parse("<pfsense><filter>", "broken.xml").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("broken.xml, line 1: not valid XML"),
+        "{err}"
+    );
+}

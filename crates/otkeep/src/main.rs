@@ -246,6 +246,14 @@ enum ObserveCommand {
         #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
         operator: String,
     },
+    /// Read a firewall ruleset (iptables-save output or pfSense config.xml) and, with `--site`,
+    /// check it against the site's zones and conduits: rules no conduit declares, any-any
+    /// rules, ports no channel lists, conduits no rule enforces.
+    Firewall {
+        file: PathBuf,
+        #[arg(long)]
+        site: Option<String>,
+    },
     /// Read Zeek conn.log files (tab-separated or JSON lines); `--site` as for captures.
     Zeek {
         #[arg(required = true)]
@@ -797,6 +805,9 @@ async fn run(cli: Cli) -> Result<i32> {
                     ..
                 },
         } => import_observations(&cli.db.open().await?, &files, true, &site, &operator).await,
+        Command::Observe {
+            command: ObserveCommand::Firewall { file, site },
+        } => firewall(&cli.db, &file, site.as_deref()).await,
         Command::Observe { command } => observe(command),
         Command::Coverage { site, gaps, json } => {
             let store = cli.db.open().await?;
@@ -1352,6 +1363,60 @@ async fn import_observations(
     Ok(if failed { 2 } else { 0 })
 }
 
+/// `otkeep observe firewall FILE [--site CODE]`.
+async fn firewall(db: &DbArgs, file: &std::path::Path, site: Option<&str>) -> Result<i32> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let set = otkeep_ingest::firewall::parse(&text, &name)?;
+    for note in &set.notes {
+        eprintln!("note: {note}");
+    }
+    let Some(code) = site else {
+        for r in &set.rules {
+            println!(
+                "{}: {} {} from {} to {}{}",
+                r.label,
+                if r.allow { "allow" } else { "deny" },
+                r.protocol.as_deref().unwrap_or("any protocol"),
+                r.source,
+                r.destination,
+                r.ports
+                    .map(|(a, b)| if a == b {
+                        format!(" port {a}")
+                    } else {
+                        format!(" ports {a}-{b}")
+                    })
+                    .unwrap_or_default()
+            );
+        }
+        println!("{} rules", set.rules.len());
+        return Ok(0);
+    };
+    let store = db.open().await?;
+    let q = otkeep_store::ListQuery {
+        scope: otkeep_core::access::Scope::Limited {
+            sites: vec![site_id(&store, code).await?],
+            records: Vec::new(),
+        },
+        ..otkeep_store::ListQuery::default()
+    };
+    let zones = store.list_all(&otkeep_core::kinds::ZONE_KIND, &q).await?;
+    let conduits = store
+        .list_all(&otkeep_core::kinds::CONDUIT_KIND, &q)
+        .await?;
+    let findings = otkeep_core::firewall::check(&zones, &conduits, &set.rules, &name);
+    println!(
+        "{} rules read; {} findings",
+        set.rules.len(),
+        findings.len()
+    );
+    for f in &findings {
+        println!("- [{}] {}\n  fix: {}", f.rule, f.message, f.fix);
+    }
+    Ok(if findings.is_empty() { 0 } else { 1 })
+}
+
 /// `otkeep observe`: reads every file (progress per file for captures), then prints the hosts
 /// and flows of all of them together.
 fn observe(command: ObserveCommand) -> Result<i32> {
@@ -1383,6 +1448,9 @@ fn observe(command: ObserveCommand) -> Result<i32> {
                 bar.finish_and_clear();
             }
             (files, json)
+        }
+        ObserveCommand::Firewall { .. } => {
+            bail!("firewall rulesets are read by `otkeep observe firewall`")
         }
         ObserveCommand::Zeek { files, json, .. } => {
             for file in &files {
