@@ -79,6 +79,17 @@ fn rec(r: &Record) -> (&'static str, i64, String) {
     (r.kind.plural, r.id, r.title())
 }
 
+impl FwRule {
+    /// ` port 502`, ` ports 1000-2000`, or nothing for any port.
+    pub fn ports_text(&self) -> String {
+        match self.ports {
+            Some((a, b)) if a == b => format!(" port {a}"),
+            Some((a, b)) => format!(" ports {a}-{b}"),
+            None => String::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for FwAddr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -114,13 +125,7 @@ pub fn check(
             r.protocol.clone().unwrap_or_else(|| "any protocol".into()),
             r.source,
             r.destination,
-            r.ports
-                .map(|(a, b)| if a == b {
-                    format!(" port {a}")
-                } else {
-                    format!(" ports {a}-{b}")
-                })
-                .unwrap_or_default()
+            r.ports_text()
         );
         if (r.source == FwAddr::Any || r.destination == FwAddr::Any) && r.ports.is_none() {
             out.push(Finding {
@@ -210,19 +215,9 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::kinds::{CONDUIT_KIND, ZONE_KIND};
-    use crate::value::values_from_json;
     use serde_json::json;
 
-    fn record(kind: &'static crate::KindDef, id: i64, body: serde_json::Value) -> Record {
-        Record {
-            kind,
-            id,
-            version: 1,
-            created_at: String::new(),
-            updated_at: String::new(),
-            values: values_from_json(kind, &body).expect("valid"),
-        }
-    }
+    use crate::value::fixture as record;
 
     fn net(s: &str) -> FwAddr {
         FwAddr::Net(Subnet::parse(s).expect("subnet"))

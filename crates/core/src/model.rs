@@ -185,19 +185,9 @@ pub fn check_model(
 mod tests {
     use super::*;
     use crate::kinds::{ASSET_KIND, CONDUIT_KIND, ZONE_KIND};
-    use crate::value::values_from_json;
     use serde_json::json;
 
-    fn record(kind: &'static crate::KindDef, id: i64, body: serde_json::Value) -> Record {
-        Record {
-            kind,
-            id,
-            version: 1,
-            created_at: String::new(),
-            updated_at: String::new(),
-            values: values_from_json(kind, &body).expect("valid"),
-        }
-    }
+    use crate::value::fixture as record;
 
     #[test]
     fn every_rule_finds_its_case() {

@@ -261,19 +261,9 @@ mod tests {
     use crate::account_kinds::{OT_ACCOUNT_KIND, REVOCATION_KIND};
     use crate::patch_kinds::{PATCH_DEPLOYMENT_KIND, PATCH_KIND};
     use crate::remote_kinds::REMOTE_SESSION_KIND;
-    use crate::value::values_from_json;
     use serde_json::json;
 
-    fn record(kind: &'static crate::KindDef, id: i64, v: serde_json::Value) -> Record {
-        Record {
-            kind,
-            id,
-            version: 1,
-            created_at: String::new(),
-            updated_at: String::new(),
-            values: values_from_json(kind, &v).expect("valid fixture"),
-        }
-    }
+    use crate::value::fixture as record;
 
     fn day(s: &str) -> Date {
         s.parse().expect("date")

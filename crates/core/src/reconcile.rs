@@ -348,21 +348,11 @@ pub fn reconcile(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::KindDef;
     use crate::kinds::{ASSET_KIND, CONDUIT_KIND, ZONE_KIND};
     use crate::value::values_from_json;
     use serde_json::json;
 
-    fn record(kind: &'static KindDef, id: i64, body: serde_json::Value) -> Record {
-        Record {
-            kind,
-            id,
-            version: 1,
-            created_at: String::new(),
-            updated_at: String::new(),
-            values: values_from_json(kind, &body).expect("valid"),
-        }
-    }
+    use crate::value::fixture as record;
 
     fn host(ip: &str, mac: &str, vendor: Option<&str>) -> SeenHost {
         SeenHost {

@@ -814,3 +814,16 @@ mod tests {
         assert!(parse_json(&f, &json!([{"port": 1}])).is_err());
     }
 }
+
+/// A record of `kind` from JSON, for tests (panics on an invalid fixture).
+#[cfg(test)]
+pub(crate) fn fixture(kind: &'static crate::KindDef, id: i64, body: serde_json::Value) -> Record {
+    Record {
+        kind,
+        id,
+        version: 1,
+        created_at: String::new(),
+        updated_at: String::new(),
+        values: values_from_json(kind, &body).expect("valid fixture"),
+    }
+}

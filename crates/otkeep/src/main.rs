@@ -1381,13 +1381,7 @@ async fn firewall(db: &DbArgs, file: &std::path::Path, site: Option<&str>) -> Re
                 r.protocol.as_deref().unwrap_or("any protocol"),
                 r.source,
                 r.destination,
-                r.ports
-                    .map(|(a, b)| if a == b {
-                        format!(" port {a}")
-                    } else {
-                        format!(" ports {a}-{b}")
-                    })
-                    .unwrap_or_default()
+                r.ports_text()
             );
         }
         println!("{} rules", set.rules.len());
