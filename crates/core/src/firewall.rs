@@ -133,6 +133,7 @@ pub fn check(
                 message: format!("{what} (in {source})."),
                 fix: "Narrow the rule to the addresses and ports of the conduits it implements.",
                 records: Vec::new(),
+                facts: Vec::new(),
             });
         }
         let sources = zones_of(&r.source, &nets);
@@ -153,6 +154,7 @@ pub fn check(
                         ),
                         fix: "Remove or narrow the rule, or add the conduit if the traffic is intended.",
                         records: vec![rec(s), rec(d)],
+                        facts: Vec::new(),
                     });
                     continue;
                 }
@@ -178,6 +180,7 @@ pub fn check(
                             ),
                             fix: "Close the port, or add the channel to the conduit through a change.",
                             records: conduits.iter().map(|c| rec(c)).collect(),
+                            facts: Vec::new(),
                         });
                     }
                 }
@@ -198,6 +201,7 @@ pub fn check(
                 ),
                 fix: "Add allow rules for its channels (and a default deny), or record which device enforces it.",
                 records: vec![rec(c)],
+                facts: Vec::new(),
             });
         }
     }

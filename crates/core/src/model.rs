@@ -15,6 +15,9 @@ pub struct Finding {
     pub fix: &'static str,
     /// The records concerned: (kind plural, id, title).
     pub records: Vec<(&'static str, i64, String)>,
+    /// What the finding is about, as named values (`ip`, `zone_a`, `port`, …), from which the
+    /// UI offers the fitting action (add the asset, add the conduit, raise a change).
+    pub facts: Vec<(&'static str, String)>,
 }
 
 /// The rules, in the order findings are reported: (id, title).
@@ -62,6 +65,7 @@ pub fn check_model(
             message: format!("Asset {} belongs to no zone.", a.title()),
             fix: "Assign the asset to the zone it is connected to, or create that zone.",
             records: vec![rec(a)],
+            facts: Vec::new(),
         });
     }
     for z in zones {
@@ -78,6 +82,7 @@ pub fn check_model(
                 message: format!("Zone {} has {what}.", z.title()),
                 fix: "Set the zone's owner and its SL-T vector from the risk assessment (IEC 62443-3-2).",
                 records: vec![rec(z)],
+                facts: Vec::new(),
             });
         }
     }
@@ -112,6 +117,7 @@ pub fn check_model(
                 ),
                 fix: "Record the boundary device and its rules on the conduit's requirements page (SR 5.2), or reconsider the zones' targets.",
                 records: vec![rec(c), rec(za), rec(zb)],
+                facts: Vec::new(),
             });
         }
         if c.get("cross_site").as_bool() || za.site_id() != zb.site_id() {
@@ -125,6 +131,7 @@ pub fn check_model(
                 ),
                 fix: "Confirm the cross-site path is intended and that both sites' owners reviewed it.",
                 records: vec![rec(c), rec(za), rec(zb)],
+                facts: Vec::new(),
             });
         }
     }
@@ -134,6 +141,7 @@ pub fn check_model(
             message: format!("Zone {} has no conduit.", z.title()),
             fix: "Model how the zone communicates (a conduit per path), or record why it is isolated.",
             records: vec![rec(z)],
+            facts: Vec::new(),
         });
     }
     for a in assets {
@@ -168,6 +176,7 @@ pub fn check_model(
                 ),
                 fix: "Correct the address, move the asset to the zone of that subnet, or add the subnet to the zone.",
                 records: vec![rec(a), rec(zone)],
+                facts: Vec::new(),
             });
         }
     }

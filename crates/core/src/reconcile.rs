@@ -108,6 +108,28 @@ fn squash(s: &str) -> String {
         .collect()
 }
 
+/// The facts of a flow finding: the zones, the conduit (if any) and the flow.
+fn flow_facts(
+    f: &SeenFlow,
+    client_zone: &Record,
+    server_zone: &Record,
+    conduit: Option<&Record>,
+) -> Vec<(&'static str, String)> {
+    let mut facts = vec![
+        ("zone_a", client_zone.id.to_string()),
+        ("zone_b", server_zone.id.to_string()),
+        ("protocol", f.protocol.clone()),
+        ("transport", f.transport.clone()),
+    ];
+    if let Some(p) = f.port {
+        facts.push(("port", p.to_string()));
+    }
+    if let Some(c) = conduit {
+        facts.push(("conduit", c.id.to_string()));
+    }
+    facts
+}
+
 /// Compares the observed hosts and flows of a site with its records.
 pub fn reconcile(
     zones: &[Record],
@@ -182,6 +204,7 @@ pub fn reconcile(
                             ),
                             fix: "Check the device: correct the vendor, or the address if it belongs to another device.",
                             records: vec![rec(a)],
+                            facts: Vec::new(),
                         });
                     }
                 }
@@ -207,6 +230,15 @@ pub fn reconcile(
                     ),
                     fix: "Add it to the inventory (with this address), or find out why it is there.",
                     records,
+                    facts: [
+                        ("ip", h.ip.map(|i| i.to_string()).unwrap_or_default()),
+                        ("mac", h.mac.clone().unwrap_or_default()),
+                        ("vendor", h.vendor.clone().unwrap_or_default()),
+                        ("zone", zone.map(|z| z.id.to_string()).unwrap_or_default()),
+                    ]
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect(),
                 });
             }
         }
@@ -232,6 +264,7 @@ pub fn reconcile(
             ),
             fix: "Check whether it is still installed and its address is right; decommission it if it is gone.",
             records: vec![rec(a), rec(zone)],
+            facts: Vec::new(),
         });
     }
 
@@ -274,6 +307,7 @@ pub fn reconcile(
                     ),
                     fix: "Add the conduit (with this channel) if the traffic is intended; otherwise block it and find its source.",
                     records: vec![rec(cz), rec(sz)],
+                    facts: flow_facts(f, cz, sz, None),
                 });
             }
             continue;
@@ -309,6 +343,7 @@ pub fn reconcile(
                     ),
                     fix: "Add the channel to the conduit (through a change) if it is intended; otherwise block it.",
                     records: joining.iter().map(|c| rec(c)).collect(),
+                    facts: flow_facts(f, cz, sz, joining.first().copied()),
                 });
             }
             continue;
@@ -331,6 +366,7 @@ pub fn reconcile(
                     ),
                     fix: "Stop the writes at the boundary (firewall rule, protocol-aware filter), or change the conduit's declared direction through a change if they are intended.",
                     records: vec![rec(declared[0].0), rec(cz), rec(sz)],
+                    facts: flow_facts(f, cz, sz, Some(declared[0].0)),
                 });
             }
         }

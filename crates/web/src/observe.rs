@@ -44,7 +44,8 @@ struct Page {
     notice: Option<String>,
     error: Option<String>,
     imports: Vec<ObservationRow>,
-    findings: Vec<Finding>,
+    /// Each finding with the actions that resolve it: (label, address of a prefilled form).
+    findings: Vec<(Finding, Vec<(&'static str, String)>)>,
     hosts: Vec<ObservedHost>,
     flows: Vec<ObservedFlow>,
 }
@@ -87,7 +88,16 @@ async fn page(
     let (imports, findings, hosts, flows) = match &site {
         Some(s) => (
             state.store.observations(s.id).await?,
-            state.store.traffic_findings(s.id).await?,
+            state
+                .store
+                .traffic_findings(s.id)
+                .await?
+                .into_iter()
+                .map(|f| {
+                    let acts = actions(s, &f);
+                    (f, acts)
+                })
+                .collect(),
             state
                 .store
                 .observed_hosts(s.id)
@@ -119,6 +129,118 @@ async fn page(
         hosts,
         flows,
     })
+}
+
+/// The forms that resolve a finding, prefilled from its facts: add the device to the
+/// inventory, add the conduit, edit the conduit, raise a change, request an exception.
+fn actions(site: &Record, f: &Finding) -> Vec<(&'static str, String)> {
+    let fact = |k: &str| {
+        f.facts
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let link = |path: &str, pairs: Vec<(&str, String)>| {
+        let pairs: Vec<(&str, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    };
+    let site_id = site.id.to_string();
+    let change = || {
+        link(
+            "/changes/new",
+            vec![
+                ("site_id", site_id.clone()),
+                (
+                    "name",
+                    format!("Observed traffic: {}", f.rule.replace('_', " ")),
+                ),
+                ("description", f.message.clone()),
+            ],
+        )
+    };
+    let channel = || {
+        let port = fact("port");
+        let endpoint = if port.is_empty() {
+            "l2".to_string()
+        } else {
+            format!("{port}/{}", fact("transport"))
+        };
+        format!("{} {endpoint} a_to_b", fact("protocol"))
+    };
+    match f.rule {
+        "unknown_device" => {
+            let address = if fact("ip").is_empty() {
+                fact("mac")
+            } else {
+                fact("ip")
+            };
+            let vendor = fact("vendor");
+            vec![(
+                "Add to the inventory",
+                link(
+                    "/assets/new",
+                    vec![
+                        ("site_id", site_id.clone()),
+                        ("zone_id", fact("zone")),
+                        (
+                            "name",
+                            format!(
+                                "{} {address}",
+                                if vendor.is_empty() { "Device" } else { &vendor }
+                            ),
+                        ),
+                        ("vendor", vendor.clone()),
+                        ("ip_addresses", fact("ip")),
+                        ("mac_addresses", fact("mac")),
+                    ],
+                ),
+            )]
+        }
+        "flow_without_conduit" => vec![
+            (
+                "Add the conduit",
+                link(
+                    "/conduits/new",
+                    vec![
+                        ("site_id", site_id.clone()),
+                        ("zone_a_id", fact("zone_a")),
+                        ("zone_b_id", fact("zone_b")),
+                        ("channels", channel()),
+                    ],
+                ),
+            ),
+            ("Raise a change", change()),
+        ],
+        "channel_not_declared" => vec![
+            (
+                "Edit the conduit",
+                format!("/conduits/{}/edit", fact("conduit")),
+            ),
+            ("Raise a change", change()),
+        ],
+        "write_against_direction" => vec![
+            (
+                "Request an exception",
+                link(
+                    "/exceptions/new",
+                    vec![
+                        ("site_id", site_id.clone()),
+                        (
+                            "name",
+                            format!("Writes across conduit #{}", fact("conduit")),
+                        ),
+                        ("justification", f.message.clone()),
+                    ],
+                ),
+            ),
+            ("Raise a change", change()),
+        ],
+        _ => Vec::new(),
+    }
 }
 
 /// `GET /observations`.

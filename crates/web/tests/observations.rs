@@ -70,6 +70,33 @@ async fn a_capture_is_imported_and_reconciled_with_the_site(store: Arc<Store>) {
         "devices not in the inventory"
     );
     assert!(page.body.contains("modbus"));
+    // Each unknown device offers the asset form, prefilled with its address and zone.
+    let add = page
+        .body
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.starts_with("/assets/new?"))
+        .expect("an 'Add to the inventory' link")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    assert!(
+        add.contains(&format!("site_id={site}")) && add.contains("ip_addresses=10."),
+        "{add}"
+    );
+    let form = admin.get(&add).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let ip_field = form
+        .body
+        .split("name=\"ip_addresses\"")
+        .nth(1)
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect::<String>();
+    assert!(
+        ip_field.contains("10."),
+        "the form is prefilled: {add} {ip_field}"
+    );
 
     let api = admin.get("/api/v1/observations?site=gen1").await;
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
