@@ -20,6 +20,16 @@ pub struct Finding {
     pub facts: Vec<(&'static str, String)>,
 }
 
+impl Finding {
+    /// A stable key of what the finding is about (its rule and facts, not its evidence), so a
+    /// dismissal holds across later imports that find the same thing.
+    pub fn key(&self) -> String {
+        let mut facts: Vec<String> = self.facts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        facts.sort();
+        format!("{}|{}", self.rule, facts.join("|"))
+    }
+}
+
 /// The rules, in the order findings are reported: (id, title).
 pub const RULES: &[(&str, &str)] = &[
     ("asset_without_zone", "Assets in no zone"),

@@ -186,6 +186,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 24,
+        name: "Dismissed findings of observed traffic",
+        common: include_str!("migrations/0024_finding_dismissal.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

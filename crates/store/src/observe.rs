@@ -81,7 +81,71 @@ pub struct ObservationRow {
     pub imported_by: String,
 }
 
+/// A dismissed finding.
+#[derive(Debug, Clone)]
+pub struct Dismissal {
+    pub key: String,
+    pub rule: String,
+    pub reason: String,
+    pub dismissed_at: String,
+    pub dismissed_by: String,
+}
+
 impl WriteTx<'_> {
+    /// Dismisses the finding `key` (of `rule`) at `site` with a reason, audited. A finding
+    /// already dismissed, or an empty reason, is refused.
+    pub async fn dismiss_finding(
+        &mut self,
+        site: i64,
+        key: &str,
+        rule: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() || key.trim().is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "reason",
+                "say why the finding is dismissed",
+            )]));
+        }
+        let exists =
+            sqlx::query("SELECT 1 FROM finding_dismissal WHERE site_id = $1 AND finding_key = $2")
+                .bind(site)
+                .bind(key)
+                .fetch_optional(self.conn())
+                .await?;
+        if exists.is_some() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "key",
+                "this finding is already dismissed",
+            )]));
+        }
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        sqlx::query(
+            "INSERT INTO finding_dismissal (site_id, finding_key, rule, reason, dismissed_at, dismissed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(site)
+        .bind(key)
+        .bind(rule)
+        .bind(reason)
+        .bind(&now)
+        .bind(&actor)
+        .execute(self.conn())
+        .await?;
+        let after = json!({"key": key, "rule": rule, "reason": reason});
+        self.append_event(
+            "dismiss",
+            "finding",
+            None,
+            None,
+            Some(after.to_string()),
+            Some(site),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Stores an import for `site` (refused when the same file was imported there before) and
     /// records the audit event, all in this transaction. Returns the import's id.
     pub async fn import_observation(
@@ -184,6 +248,27 @@ impl WriteTx<'_> {
 }
 
 impl Store {
+    /// The dismissed findings of `site`, newest first.
+    pub async fn dismissals(&self, site: i64) -> Result<Vec<Dismissal>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT finding_key, rule, reason, dismissed_at, dismissed_by FROM finding_dismissal WHERE site_id = $1 ORDER BY dismissed_at DESC",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Dismissal {
+                    key: r.try_get(0)?,
+                    rule: r.try_get(1)?,
+                    reason: r.try_get(2)?,
+                    dismissed_at: r.try_get(3)?,
+                    dismissed_by: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
     /// The sites with imported traffic.
     pub async fn observed_sites(&self) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query("SELECT DISTINCT site_id FROM observation ORDER BY site_id")
@@ -317,7 +402,8 @@ impl Store {
             .collect())
     }
 
-    /// What the imports of `site` show against its inventory and zone/conduit model.
+    /// What the imports of `site` show against its inventory and zone/conduit model, without
+    /// the findings dismissed with a reason.
     pub async fn traffic_findings(&self, site: i64) -> Result<Vec<Finding>, StoreError> {
         let q = ListQuery {
             scope: Scope::Limited {
@@ -360,6 +446,14 @@ impl Store {
                 evidence,
             })
             .collect();
-        Ok(reconcile(&zones, &conduits, &assets, &hosts, &flows))
+        let dismissed: std::collections::HashSet<String> = self
+            .dismissals(site)
+            .await?
+            .into_iter()
+            .map(|d| d.key)
+            .collect();
+        let mut findings = reconcile(&zones, &conduits, &assets, &hosts, &flows);
+        findings.retain(|f| !dismissed.contains(&f.key()));
+        Ok(findings)
     }
 }

@@ -44,6 +44,7 @@ struct Page {
     notice: Option<String>,
     error: Option<String>,
     imports: Vec<ObservationRow>,
+    dismissed: Vec<otkeep_store::observe::Dismissal>,
     /// Each finding with the actions that resolve it: (label, address of a prefilled form).
     findings: Vec<(Finding, Vec<(&'static str, String)>)>,
     hosts: Vec<ObservedHost>,
@@ -85,9 +86,10 @@ async fn page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<Page, UiError> {
-    let (imports, findings, hosts, flows) = match &site {
+    let (imports, dismissed, findings, hosts, flows) = match &site {
         Some(s) => (
             state.store.observations(s.id).await?,
+            state.store.dismissals(s.id).await?,
             state
                 .store
                 .traffic_findings(s.id)
@@ -125,6 +127,7 @@ async fn page(
         notice,
         error,
         imports,
+        dismissed,
         findings,
         hosts,
         flows,
@@ -371,6 +374,60 @@ pub async fn upload(
             "imported",
             format!("{name}, {} hosts, {} flows", o.hosts.len(), o.flows.len()),
         ),
+    ])
+    .unwrap_or_default();
+    Ok(Redirect::to(&format!("/observations?{query}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct DismissForm {
+    key: String,
+    rule: String,
+    reason: String,
+}
+
+/// `POST /observations/dismiss?site_id=N`: dismisses a finding with a reason (audited); it stays
+/// dismissed when later imports find the same thing.
+pub async fn dismiss(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(params): Query<Params>,
+    axum::extract::Form(form): axum::extract::Form<DismissForm>,
+) -> Result<Response, UiError> {
+    let site = chosen_site(&state, &p, &params)
+        .await?
+        .ok_or_else(|| UiError::BadRequest("Name the site (site_id).".into()))?;
+    p.require(Capability::Write, Some(site.id))?;
+    let mut tx = state
+        .store
+        .begin_write(&p.account.username, Some(&form.reason))
+        .await?;
+    match tx
+        .dismiss_finding(site.id, &form.key, &form.rule, &form.reason)
+        .await
+    {
+        Ok(()) => tx.commit().await?,
+        Err(otkeep_store::StoreError::Invalid(errors)) => {
+            let text = errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let page = page(
+                &state,
+                &p,
+                Some(site),
+                None,
+                Some(format!("Not dismissed: {text}")),
+            )
+            .await?;
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let query = serde_urlencoded::to_string([
+        ("site_id", site.id.to_string()),
+        ("imported", "finding dismissed".to_string()),
     ])
     .unwrap_or_default();
     Ok(Redirect::to(&format!("/observations?{query}")).into_response())

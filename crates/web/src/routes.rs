@@ -244,6 +244,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 observe::MAX_UPLOAD_BYTES,
             )),
         ),
+        route(
+            M::POST,
+            "/observations/dismiss",
+            Can(Write),
+            post(observe::dismiss),
+        ),
         route(M::GET, "/api/v1/observations", Can(Read), get(observe::api)),
         // Generated reports (HTML, PDF, XLSX; as of a past date from the audit trail).
         route(M::GET, "/reports", Can(Read), get(reports::index)),

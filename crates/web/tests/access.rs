@@ -663,7 +663,9 @@ fn allowed(method: &Method, path: &str, plural: Option<&str>, who: Who) -> Optio
         ("GET", "/observations" | "/api/v1/observations") => {
             any(&[Admin, Owner, Engineer, Operator, Auditor])
         }
-        ("POST", "/observations/upload") => any(&[Admin, Owner, Engineer]),
+        ("POST", "/observations/upload" | "/observations/dismiss") => {
+            any(&[Admin, Owner, Engineer])
+        }
         ("POST", "/kpi/targets") => any(&[Admin, Owner]),
         ("GET", "/risk/poam.json") => any(&[Admin, Owner, Engineer, Operator, Auditor]),
         ("GET", "/incidents/{id}/report") => any(&[Admin, Owner, Engineer, Operator, Auditor]),

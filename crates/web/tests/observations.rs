@@ -113,6 +113,55 @@ async fn a_capture_is_imported_and_reconciled_with_the_site(store: Arc<Store>) {
                 && f["message"].as_str().unwrap().contains("cell.pcap"))
     );
 
+    // A finding dismissed with a reason leaves the list, stays dismissed, and is audited.
+    let before = admin.get("/api/v1/observations?site=GEN1").await.json()["findings"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let key = page
+        .body
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a dismiss form")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#61;", "=")
+        .replace("&#124;", "|");
+    let rule = key.split('|').next().unwrap_or("").to_string();
+    let empty = admin
+        .form(
+            &format!("/observations/dismiss?site_id={site}"),
+            &[("key", &key), ("rule", &rule), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(
+        empty.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required"
+    );
+    let done = admin
+        .form(
+            &format!("/observations/dismiss?site_id={site}"),
+            &[
+                ("key", &key),
+                ("rule", &rule),
+                ("reason", "Test bench PC, removed next week"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let after = admin.get("/api/v1/observations?site=GEN1").await.json()["findings"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(after, before - 1);
+    let listed = admin
+        .get(&format!("/observations?site_id={site}"))
+        .await
+        .body;
+    assert!(listed.contains("Test bench PC, removed next week"));
+    let audit = admin.get("/api/v1/audit").await.body;
+    assert!(audit.contains("dismiss"), "the dismissal is audited");
+
     // The model health check lists them with the model rules.
     let model = admin.get(&format!("/model?site_id={site}")).await;
     assert!(
