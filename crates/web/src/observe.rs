@@ -261,6 +261,42 @@ pub async fn list(
     ))
 }
 
+/// Commits `tx` when `result` is fine; a refusal the user can fix (`Invalid`) is the page again
+/// with the reason after `what` (the transaction is dropped, so nothing is written).
+async fn settle(
+    state: &AppState,
+    p: &Principal,
+    site: &Record,
+    tx: otkeep_store::WriteTx<'_>,
+    result: Result<(), otkeep_store::StoreError>,
+    what: &str,
+) -> Result<Option<Response>, UiError> {
+    match result {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(None)
+        }
+        Err(otkeep_store::StoreError::Invalid(errors)) => {
+            drop(tx);
+            let text = errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let page = page(
+                state,
+                p,
+                Some(site.clone()),
+                None,
+                Some(format!("{what}: {text}")),
+            )
+            .await?;
+            Ok(Some(render(StatusCode::UNPROCESSABLE_ENTITY, &page)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /observations/upload?site_id=N`: a capture or a Zeek conn.log as the site's evidence.
 pub async fn upload(
     State(state): State<AppState>,
@@ -348,25 +384,9 @@ pub async fn upload(
         .store
         .begin_write(&p.account.username, Some("observed traffic import"))
         .await?;
-    match tx.import_observation(site.id, &o).await {
-        Ok(_) => tx.commit().await?,
-        Err(otkeep_store::StoreError::Invalid(errors)) => {
-            let text = errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let page = page(
-                &state,
-                &p,
-                Some(site),
-                None,
-                Some(format!("Not imported: {text}")),
-            )
-            .await?;
-            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
-        }
-        Err(e) => return Err(e.into()),
+    let result = tx.import_observation(site.id, &o).await.map(|_| ());
+    if let Some(refusal) = settle(&state, &p, &site, tx, result, "Not imported").await? {
+        return Ok(refusal);
     }
     let query = serde_urlencoded::to_string([
         ("site_id", site.id.to_string()),
@@ -402,28 +422,11 @@ pub async fn dismiss(
         .store
         .begin_write(&p.account.username, Some(&form.reason))
         .await?;
-    match tx
+    let result = tx
         .dismiss_finding(site.id, &form.key, &form.rule, &form.reason)
-        .await
-    {
-        Ok(()) => tx.commit().await?,
-        Err(otkeep_store::StoreError::Invalid(errors)) => {
-            let text = errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let page = page(
-                &state,
-                &p,
-                Some(site),
-                None,
-                Some(format!("Not dismissed: {text}")),
-            )
-            .await?;
-            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
-        }
-        Err(e) => return Err(e.into()),
+        .await;
+    if let Some(refusal) = settle(&state, &p, &site, tx, result, "Not dismissed").await? {
+        return Ok(refusal);
     }
     let query = serde_urlencoded::to_string([
         ("site_id", site.id.to_string()),
