@@ -561,6 +561,31 @@ pub(crate) async fn status_lines(
     };
     let mut out = Vec::new();
     match record.kind.name {
+        // What observed traffic shows against the records (issue 11), when there is some.
+        "site" | "zone" => {
+            if let Some(site) = record.site_id()
+                && !state.store.observations(site).await?.is_empty()
+            {
+                let findings = state.store.traffic_findings(site).await?;
+                let mine = findings
+                    .iter()
+                    .filter(|f| {
+                        record.kind.name == "site"
+                            || f.records
+                                .iter()
+                                .any(|(k, id, _)| *k == "zones" && *id == record.id)
+                    })
+                    .count();
+                out.push((
+                    if mine == 0 { "ok" } else { "bad" }.to_string(),
+                    format!(
+                        "Observed traffic: {mine} finding{} against the records (Observed traffic, site {})",
+                        if mine == 1 { "" } else { "s" },
+                        site
+                    ),
+                ));
+            }
+        }
         "exception" => {
             if let Some(e) = state
                 .store

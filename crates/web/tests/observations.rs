@@ -45,7 +45,7 @@ async fn a_capture_is_imported_and_reconciled_with_the_site(store: Arc<Store>) {
             )
             .await,
     );
-    created(
+    let zone = created(
         admin
             .json(
                 "POST",
@@ -161,6 +161,12 @@ async fn a_capture_is_imported_and_reconciled_with_the_site(store: Arc<Store>) {
     assert!(listed.contains("Test bench PC, removed next week"));
     let audit = admin.get("/api/v1/audit").await.body;
     assert!(audit.contains("dismiss"), "the dismissal is audited");
+
+    // The site's and the zone's pages say how many findings concern them.
+    let site_page = admin.get(&format!("/sites/{site}")).await.body;
+    assert!(site_page.contains("Observed traffic: "), "{site_page}");
+    let zone_page = admin.get(&format!("/zones/{zone}")).await.body;
+    assert!(zone_page.contains("Observed traffic: "));
 
     // The model health check lists them with the model rules.
     let model = admin.get(&format!("/model?site_id={site}")).await;
