@@ -133,7 +133,7 @@ pub fn check(
                 message: format!("{what} (in {source})."),
                 fix: "Narrow the rule to the addresses and ports of the conduits it implements.",
                 records: Vec::new(),
-                facts: Vec::new(),
+                facts: vec![("file", source.to_string()), ("rule", r.label.clone())],
             });
         }
         let sources = zones_of(&r.source, &nets);
@@ -154,7 +154,12 @@ pub fn check(
                         ),
                         fix: "Remove or narrow the rule, or add the conduit if the traffic is intended.",
                         records: vec![rec(s), rec(d)],
-                        facts: Vec::new(),
+                        facts: vec![
+                            ("file", source.to_string()),
+                            ("rule", r.label.clone()),
+                            ("zone_a", s.id.to_string()),
+                            ("zone_b", d.id.to_string()),
+                        ],
                     });
                     continue;
                 }
@@ -180,7 +185,12 @@ pub fn check(
                             ),
                             fix: "Close the port, or add the channel to the conduit through a change.",
                             records: conduits.iter().map(|c| rec(c)).collect(),
-                            facts: Vec::new(),
+                            facts: vec![
+                                ("file", source.to_string()),
+                                ("rule", r.label.clone()),
+                                ("zone_a", s.id.to_string()),
+                                ("zone_b", d.id.to_string()),
+                            ],
                         });
                     }
                 }
@@ -201,7 +211,7 @@ pub fn check(
                 ),
                 fix: "Add allow rules for its channels (and a default deny), or record which device enforces it.",
                 records: vec![rec(c)],
-                facts: Vec::new(),
+                facts: vec![("file", source.to_string()), ("conduit", c.id.to_string())],
             });
         }
     }

@@ -251,8 +251,11 @@ enum ObserveCommand {
     /// rules, ports no channel lists, conduits no rule enforces.
     Firewall {
         file: PathBuf,
+        /// Keep the ruleset as this site's (code) and check it against its model.
         #[arg(long)]
         site: Option<String>,
+        #[arg(long, env = "OTKEEP_OPERATOR", default_value = "cli")]
+        operator: String,
     },
     /// Read Zeek conn.log files (tab-separated or JSON lines); `--site` as for captures.
     Zeek {
@@ -709,6 +712,7 @@ async fn run(cli: Cli) -> Result<i32> {
             let findings = store.check_model(&scope).await?;
             let traffic = otkeep_core::reconcile::RULES
                 .iter()
+                .chain(otkeep_core::firewall::RULES)
                 .filter(|(rule, _)| findings.iter().any(|f| f.rule == *rule));
             for (rule, title) in otkeep_core::model::RULES.iter().chain(traffic) {
                 let mine: Vec<_> = findings.iter().filter(|f| f.rule == *rule).collect();
@@ -806,8 +810,13 @@ async fn run(cli: Cli) -> Result<i32> {
                 },
         } => import_observations(&cli.db.open().await?, &files, true, &site, &operator).await,
         Command::Observe {
-            command: ObserveCommand::Firewall { file, site },
-        } => firewall(&cli.db, &file, site.as_deref()).await,
+            command:
+                ObserveCommand::Firewall {
+                    file,
+                    site,
+                    operator,
+                },
+        } => firewall(&cli.db, &file, site.as_deref(), &operator).await,
         Command::Observe { command } => observe(command),
         Command::Coverage { site, gaps, json } => {
             let store = cli.db.open().await?;
@@ -1363,8 +1372,14 @@ async fn import_observations(
     Ok(if failed { 2 } else { 0 })
 }
 
-/// `otkeep observe firewall FILE [--site CODE]`.
-async fn firewall(db: &DbArgs, file: &std::path::Path, site: Option<&str>) -> Result<i32> {
+/// `otkeep observe firewall FILE [--site CODE]`: with a site, the ruleset is kept as the site's
+/// (audited) and its findings join the site's observed-traffic findings.
+async fn firewall(
+    db: &DbArgs,
+    file: &std::path::Path,
+    site: Option<&str>,
+    operator: &str,
+) -> Result<i32> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.display().to_string();
@@ -1388,20 +1403,34 @@ async fn firewall(db: &DbArgs, file: &std::path::Path, site: Option<&str>) -> Re
         return Ok(0);
     };
     let store = db.open().await?;
-    let q = otkeep_store::ListQuery {
-        scope: otkeep_core::access::Scope::Limited {
-            sites: vec![site_id(&store, code).await?],
-            records: Vec::new(),
-        },
-        ..otkeep_store::ListQuery::default()
-    };
-    let zones = store.list_all(&otkeep_core::kinds::ZONE_KIND, &q).await?;
-    let conduits = store
-        .list_all(&otkeep_core::kinds::CONDUIT_KIND, &q)
+    let site = site_id(&store, code).await?;
+    let rules: Vec<otkeep_store::observe::StoredRule> = set.rules.iter().map(Into::into).collect();
+    let file_name = file
+        .file_name()
+        .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+    let mut tx = store
+        .begin_write(operator, Some("firewall ruleset import"))
         .await?;
-    let findings = otkeep_core::firewall::check(&zones, &conduits, &set.rules, &name);
+    let imported = tx
+        .import_ruleset(
+            site,
+            &file_name,
+            &otkeep_store::sha256_bytes(text.as_bytes()),
+            &rules,
+        )
+        .await;
+    let Some(id) = reported(imported, &name)? else {
+        return Ok(2);
+    };
+    tx.commit().await?;
+    let findings: Vec<_> = store
+        .traffic_findings(site)
+        .await?
+        .into_iter()
+        .filter(|f| f.rule.starts_with("fw_"))
+        .collect();
     println!(
-        "{} rules read; {} findings",
+        "ruleset #{id}: {} rules read; {} findings",
         set.rules.len(),
         findings.len()
     );

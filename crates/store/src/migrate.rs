@@ -193,6 +193,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 25,
+        name: "Firewall rulesets of a site",
+        common: include_str!("migrations/0025_firewall_ruleset.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

@@ -81,6 +81,38 @@ pub struct ObservationRow {
     pub imported_by: String,
 }
 
+/// A firewall rule to store (see `otkeep_core::firewall::FwRule`).
+#[derive(Debug, Clone)]
+pub struct StoredRule {
+    pub label: String,
+    pub allow: bool,
+    pub protocol: Option<String>,
+    /// `any` or a CIDR network.
+    pub source: String,
+    pub destination: String,
+    pub ports: Option<(u16, u16)>,
+}
+
+impl From<&otkeep_core::firewall::FwRule> for StoredRule {
+    fn from(r: &otkeep_core::firewall::FwRule) -> StoredRule {
+        StoredRule {
+            label: r.label.clone(),
+            allow: r.allow,
+            protocol: r.protocol.clone(),
+            source: r.source.to_string(),
+            destination: r.destination.to_string(),
+            ports: r.ports,
+        }
+    }
+}
+
+fn fw_addr(text: &str) -> otkeep_core::firewall::FwAddr {
+    match otkeep_core::value::Subnet::parse(text) {
+        Ok(n) => otkeep_core::firewall::FwAddr::Net(n),
+        Err(_) => otkeep_core::firewall::FwAddr::Any,
+    }
+}
+
 /// A dismissed finding.
 #[derive(Debug, Clone)]
 pub struct Dismissal {
@@ -92,6 +124,86 @@ pub struct Dismissal {
 }
 
 impl WriteTx<'_> {
+    /// Refuses a file already imported into `table` for `site` (same SHA-256).
+    async fn refuse_duplicate(
+        &mut self,
+        table: &str,
+        site: i64,
+        sha256: &str,
+        file_name: &str,
+    ) -> Result<(), StoreError> {
+        let sql = format!("SELECT file_name FROM {table} WHERE site_id = $1 AND sha256 = $2");
+        let exists = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .bind(sha256.to_string())
+            .fetch_optional(self.conn())
+            .await?;
+        match exists {
+            Some(row) => {
+                let earlier: String = row.try_get(0)?;
+                Err(StoreError::Invalid(vec![FieldError::new(
+                    "file",
+                    format!(
+                        "{file_name} was already imported for this site (as {earlier}, same SHA-256)"
+                    ),
+                )]))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Stores a firewall ruleset for `site` (the same file twice is refused), audited.
+    pub async fn import_ruleset(
+        &mut self,
+        site: i64,
+        file_name: &str,
+        sha256: &str,
+        rules: &[StoredRule],
+    ) -> Result<i64, StoreError> {
+        self.refuse_duplicate("firewall_ruleset", site, sha256, file_name)
+            .await?;
+        let now = crate::now();
+        let actor = self.actor().to_string();
+        let id: i64 = sqlx::query(
+            "INSERT INTO firewall_ruleset (site_id, file_name, sha256, imported_at, imported_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(site)
+        .bind(file_name)
+        .bind(sha256)
+        .bind(&now)
+        .bind(&actor)
+        .fetch_one(self.conn())
+        .await?
+        .try_get(0)?;
+        for (i, r) in rules.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO firewall_rule (ruleset_id, position, label, allow, protocol, source, destination, port_low, port_high) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(i as i64)
+            .bind(&r.label)
+            .bind(i64::from(r.allow))
+            .bind(r.protocol.clone())
+            .bind(&r.source)
+            .bind(&r.destination)
+            .bind(r.ports.map(|p| i64::from(p.0)))
+            .bind(r.ports.map(|p| i64::from(p.1)))
+            .execute(self.conn())
+            .await?;
+        }
+        let after = json!({"file_name": file_name, "sha256": sha256, "rules": rules.len()});
+        self.append_event(
+            "import",
+            "firewall_ruleset",
+            Some(id),
+            None,
+            Some(after.to_string()),
+            Some(site),
+        )
+        .await?;
+        Ok(id)
+    }
+
     /// Dismisses the finding `key` (of `rule`) at `site` with a reason, audited. A finding
     /// already dismissed, or an empty reason, is refused.
     pub async fn dismiss_finding(
@@ -153,22 +265,8 @@ impl WriteTx<'_> {
         site: i64,
         o: &NewObservation,
     ) -> Result<i64, StoreError> {
-        let exists =
-            sqlx::query("SELECT file_name FROM observation WHERE site_id = $1 AND sha256 = $2")
-                .bind(site)
-                .bind(&o.sha256)
-                .fetch_optional(self.conn())
-                .await?;
-        if let Some(row) = exists {
-            let earlier: String = row.try_get(0)?;
-            return Err(StoreError::Invalid(vec![FieldError::new(
-                "file",
-                format!(
-                    "{} was already imported for this site (as {earlier}, same SHA-256)",
-                    o.file_name
-                ),
-            )]));
-        }
+        self.refuse_duplicate("observation", site, &o.sha256, &o.file_name)
+            .await?;
         let now = crate::now();
         let actor = self.actor().to_string();
         let id: i64 = sqlx::query(
@@ -269,9 +367,47 @@ impl Store {
             .collect()
     }
 
+    /// The firewall rulesets of `site`: (file name, rules), oldest first.
+    pub async fn firewall_rules(
+        &self,
+        site: i64,
+    ) -> Result<Vec<(String, Vec<otkeep_core::firewall::FwRule>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.file_name, r.label, r.allow, r.protocol, r.source, r.destination, r.port_low, r.port_high \
+             FROM firewall_ruleset s JOIN firewall_rule r ON r.ruleset_id = s.id WHERE s.site_id = $1 ORDER BY s.id, r.position",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<(i64, String, Vec<otkeep_core::firewall::FwRule>)> = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            if out.last().is_none_or(|(last, _, _)| *last != id) {
+                out.push((id, r.try_get(1)?, Vec::new()));
+            }
+            let low: Option<i64> = r.try_get(7)?;
+            let high: Option<i64> = r.try_get(8)?;
+            let port = |p: i64| u16::try_from(p).unwrap_or(u16::MAX);
+            let rule = otkeep_core::firewall::FwRule {
+                label: r.try_get(2)?,
+                allow: r.try_get::<i64, _>(3)? != 0,
+                protocol: r.try_get(4)?,
+                source: fw_addr(&r.try_get::<String, _>(5)?),
+                destination: fw_addr(&r.try_get::<String, _>(6)?),
+                ports: low.zip(high).map(|(a, b)| (port(a), port(b))),
+            };
+            if let Some(last) = out.last_mut() {
+                last.2.push(rule);
+            }
+        }
+        Ok(out.into_iter().map(|(_, f, r)| (f, r)).collect())
+    }
+
     /// The sites with imported traffic.
     pub async fn observed_sites(&self) -> Result<Vec<i64>, StoreError> {
-        let rows = sqlx::query("SELECT DISTINCT site_id FROM observation ORDER BY site_id")
+        let rows = sqlx::query(
+            "SELECT site_id FROM observation UNION SELECT site_id FROM firewall_ruleset ORDER BY site_id",
+        )
             .fetch_all(self.pool())
             .await?;
         rows.iter()
@@ -453,6 +589,11 @@ impl Store {
             .map(|d| d.key)
             .collect();
         let mut findings = reconcile(&zones, &conduits, &assets, &hosts, &flows);
+        for (file, rules) in self.firewall_rules(site).await? {
+            findings.extend(otkeep_core::firewall::check(
+                &zones, &conduits, &rules, &file,
+            ));
+        }
         findings.retain(|f| !dismissed.contains(&f.key()));
         Ok(findings)
     }

@@ -101,6 +101,7 @@ pub async fn page(
     // Reconciliation rules (observed traffic) are shown when they found something.
     let traffic = otkeep_core::reconcile::RULES
         .iter()
+        .chain(otkeep_core::firewall::RULES)
         .filter(|(rule, _)| findings.iter().any(|f| f.rule == *rule));
     let groups = RULES
         .iter()

@@ -261,6 +261,14 @@ pub async fn list(
     ))
 }
 
+/// Back to the site's page with a notice.
+fn back(site: &Record, notice: String) -> Response {
+    let query =
+        serde_urlencoded::to_string([("site_id", site.id.to_string()), ("imported", notice)])
+            .unwrap_or_default();
+    Redirect::to(&format!("/observations?{query}")).into_response()
+}
+
 /// Commits `tx` when `result` is fine; a refusal the user can fix (`Invalid`) is the page again
 /// with the reason after `what` (the transaction is dropped, so nothing is written).
 async fn settle(
@@ -355,6 +363,50 @@ pub async fn upload(
         .await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
+    // A firewall ruleset (pfSense XML, iptables-save) is told apart by its first bytes.
+    let head: Vec<u8> = std::fs::read(&path)
+        .map(|b| b.into_iter().take(4096).collect())
+        .unwrap_or_default();
+    let head_text = String::from_utf8_lossy(&head);
+    if head_text.trim_start().starts_with('<')
+        || head_text.contains("*filter")
+        || head_text.contains("iptables-save")
+    {
+        let text = std::fs::read(&path)
+            .map_err(|e| UiError::Internal(format!("cannot read the upload: {e}")))?;
+        let _ = std::fs::remove_file(&path);
+        let set = match otkeep_ingest::firewall::parse(&String::from_utf8_lossy(&text), &name) {
+            Ok(set) => set,
+            Err(e) => {
+                let page = page(
+                    &state,
+                    &p,
+                    Some(site),
+                    None,
+                    Some(format!("Not imported: {e}")),
+                )
+                .await?;
+                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            }
+        };
+        let rules: Vec<otkeep_store::observe::StoredRule> =
+            set.rules.iter().map(Into::into).collect();
+        let mut tx = state
+            .store
+            .begin_write(&p.account.username, Some("firewall ruleset import"))
+            .await?;
+        let result = tx
+            .import_ruleset(site.id, &name, &otkeep_store::sha256_bytes(&text), &rules)
+            .await
+            .map(|_| ());
+        if let Some(refusal) = settle(&state, &p, &site, tx, result, "Not imported").await? {
+            return Ok(refusal);
+        }
+        return Ok(back(
+            &site,
+            format!("{name}, firewall ruleset of {} rules", rules.len()),
+        ));
+    }
     let zeek = name.ends_with(".log") || name.ends_with(".json") || name.ends_with(".jsonl");
     let read = {
         let path = path.clone();
@@ -388,15 +440,10 @@ pub async fn upload(
     if let Some(refusal) = settle(&state, &p, &site, tx, result, "Not imported").await? {
         return Ok(refusal);
     }
-    let query = serde_urlencoded::to_string([
-        ("site_id", site.id.to_string()),
-        (
-            "imported",
-            format!("{name}, {} hosts, {} flows", o.hosts.len(), o.flows.len()),
-        ),
-    ])
-    .unwrap_or_default();
-    Ok(Redirect::to(&format!("/observations?{query}")).into_response())
+    Ok(back(
+        &site,
+        format!("{name}, {} hosts, {} flows", o.hosts.len(), o.flows.len()),
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -428,12 +475,7 @@ pub async fn dismiss(
     if let Some(refusal) = settle(&state, &p, &site, tx, result, "Not dismissed").await? {
         return Ok(refusal);
     }
-    let query = serde_urlencoded::to_string([
-        ("site_id", site.id.to_string()),
-        ("imported", "finding dismissed".to_string()),
-    ])
-    .unwrap_or_default();
-    Ok(Redirect::to(&format!("/observations?{query}")).into_response())
+    Ok(back(&site, "finding dismissed".to_string()))
 }
 
 /// `GET /api/v1/observations[?site=CODE]`: the imports and findings of the site, or of every

@@ -168,6 +168,38 @@ async fn a_capture_is_imported_and_reconciled_with_the_site(store: Arc<Store>) {
     let zone_page = admin.get(&format!("/zones/{zone}")).await.body;
     assert!(zone_page.contains("Observed traffic: "));
 
+    // A firewall ruleset uploaded the same way is checked against the zones.
+    let pfsense = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/topology/grficsv2/pfsense-config-20200129.xml"),
+    )
+    .expect("pfSense sample");
+    let fw = upload(&admin, site, "pfsense.xml", &pfsense).await;
+    assert_eq!(fw.status, StatusCode::SEE_OTHER, "{}", fw.body);
+    let listed = admin
+        .get(&format!("/observations?site_id={site}"))
+        .await
+        .body;
+    assert!(
+        listed.contains("firewall ruleset of 2 rules") || listed.contains("fw_any_rule"),
+        "{listed}"
+    );
+    let doc = admin.get("/api/v1/observations?site=GEN1").await.json();
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "fw_any_rule"),
+        "{doc:#}"
+    );
+    let again = upload(&admin, site, "pfsense.xml", &pfsense).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the same ruleset twice"
+    );
+
     // The model health check lists them with the model rules.
     let model = admin.get(&format!("/model?site_id={site}")).await;
     assert!(
