@@ -28,6 +28,10 @@ pub const RULES: &[(&str, &str)] = &[
         "Inventoried devices never seen where traffic was captured",
     ),
     (
+        "address_mismatch",
+        "Devices seen at another address than the inventory gives",
+    ),
+    (
         "vendor_mismatch",
         "Vendor of the network card differs from the inventory",
     ),
@@ -183,6 +187,45 @@ pub fn reconcile(
         match asset_of(h) {
             Some(a) => {
                 seen_assets.insert(a.id);
+                // Found by one address but not the other: the record or the device is wrong.
+                let recorded_ips = ips(a);
+                let recorded_macs: Vec<String> = list(a, "mac_addresses")
+                    .into_iter()
+                    .map(|m| m.replace('-', ":"))
+                    .collect();
+                let ip_differs =
+                    h.ip.is_some_and(|ip| !recorded_ips.is_empty() && !recorded_ips.contains(&ip));
+                let mac_differs = h.mac.as_ref().is_some_and(|m| {
+                    !recorded_macs.is_empty() && !recorded_macs.contains(&m.to_ascii_lowercase())
+                });
+                if ip_differs || mac_differs {
+                    let seen = [h.ip.map(|i| i.to_string()), h.mac.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" / ");
+                    let recorded = recorded_ips
+                        .iter()
+                        .map(IpAddr::to_string)
+                        .chain(recorded_macs.iter().cloned())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    out.push(Finding {
+                        rule: "address_mismatch",
+                        message: format!(
+                            "Asset {} was seen as {seen}, but the inventory gives {recorded}. Seen in {}.",
+                            a.title(),
+                            h.evidence
+                        ),
+                        fix: "Correct the asset's addresses, or find out which device uses them.",
+                        records: vec![rec(a)],
+                        facts: vec![
+                            ("asset", a.id.to_string()),
+                            ("ip", h.ip.map(|i| i.to_string()).unwrap_or_default()),
+                            ("mac", h.mac.clone().unwrap_or_default()),
+                        ],
+                    });
+                }
                 let recorded = a.get("vendor").to_text();
                 if let Some(vendor) = &h.vendor {
                     let first = |s: &str| {
@@ -447,11 +490,18 @@ mod tests {
             asset(20, 1, "10.1.0.5", "Siemens"),
             asset(21, 2, "10.2.0.7", "Rockwell Automation"),
             asset(22, 1, "10.1.0.9", "Siemens"),
+            {
+                let mut a = asset(23, 1, "10.1.0.7", "Siemens");
+                a.values
+                    .insert("mac_addresses", Value::Text("00:1B:1B:00:00:09".into()));
+                a
+            },
         ];
         let hosts = vec![
             host("10.1.0.5", "00:1b:1b:00:00:01", Some("Siemens")),
             host("10.2.0.7", "00:1b:1b:00:00:02", Some("Siemens")),
             host("10.1.0.66", "", None),
+            host("10.1.0.77", "00:1b:1b:00:00:09", Some("Siemens")),
             host("10.3.0.4", "", None),
         ];
         let flows = vec![
@@ -469,6 +519,7 @@ mod tests {
                 "unknown_device",
                 "unknown_device",
                 "asset_not_seen",
+                "address_mismatch",
                 "vendor_mismatch",
                 "flow_without_conduit",
                 "channel_not_declared",
@@ -482,12 +533,19 @@ mod tests {
         );
         assert!(findings[2].message.contains("A22"));
         assert!(
-            findings[3].message.contains("Rockwell Automation")
-                && findings[3].message.contains("Siemens")
+            findings[3]
+                .message
+                .contains("A23 was seen as 10.1.0.77 / 00:1b:1b:00:00:09"),
+            "{}",
+            findings[3].message
         );
-        assert!(findings[4].message.contains("Office") && findings[4].message.contains("lab.pcap"));
-        assert!(findings[5].message.contains("s7comm"));
-        assert!(findings[6].message.contains("3 write operations"));
+        assert!(
+            findings[4].message.contains("Rockwell Automation")
+                && findings[4].message.contains("Siemens")
+        );
+        assert!(findings[5].message.contains("Office") && findings[5].message.contains("lab.pcap"));
+        assert!(findings[6].message.contains("s7comm"));
+        assert!(findings[7].message.contains("3 write operations"));
         let declared_both = {
             let mut c = conduits.clone();
             c[0].values = values_from_json(

@@ -115,6 +115,30 @@ async fn el(driver: &WebDriver, by: By) -> WebDriverResult<WebElement> {
     driver.query(by).first().await
 }
 
+/// Clicks `by`, which navigates, and waits until the next page has replaced this one, so the
+/// next lookup cannot find an element of the page being left. Clicked again if the page was
+/// replaced between finding and clicking.
+async fn click(driver: &WebDriver, by: By) -> WebDriverResult<()> {
+    let mut tries = 0;
+    loop {
+        let page = driver.find(By::Tag("html")).await?;
+        match el(driver, by.clone()).await?.click().await {
+            Ok(()) => return page.wait_until().stale().await,
+            Err(e)
+                if tries < 10
+                    && matches!(
+                        e.as_inner(),
+                        thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                    ) =>
+            {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebDriverResult<()> {
     // Signed out, the dashboard sends to the sign-in page.
     driver.goto(base).await?;
@@ -173,7 +197,7 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     assert!(driver.title().await?.contains("Dashboard"));
 
     // Dashboard → asset list through the navigation.
-    el(driver, By::LinkText("Assets")).await?.click().await?;
+    click(driver, By::LinkText("Assets")).await?;
     el(driver, By::Id("f-q")).await?; // only list pages have the filter bar
     let heading = el(driver, By::Tag("h1")).await?.text().await?;
     assert!(heading.starts_with("Assets"), "{heading}");
@@ -242,7 +266,7 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     assert_eq!(notice, "Asset saved.");
 
     // The new asset is found in the list.
-    el(driver, By::LinkText("Assets")).await?.click().await?;
+    click(driver, By::LinkText("Assets")).await?;
     let search = el(driver, By::Id("f-q")).await?;
     search.send_keys("E2E-PLC").await?;
     search.send_keys(Key::Enter).await?;
@@ -304,20 +328,14 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     }
 
     // What is due, through the navigation: the demo's overdue treatment action.
-    el(driver, By::LinkText("What is due"))
-        .await?
-        .click()
-        .await?;
+    click(driver, By::LinkText("What is due")).await?;
     let overdue = el(driver, By::Id("due-overdue")).await?.text().await?;
     assert!(
         overdue.contains("MFA and session recording on the remote access gateway"),
         "{overdue}"
     );
     // The risk register draws its heat map.
-    el(driver, By::LinkText("Risk register"))
-        .await?
-        .click()
-        .await?;
+    click(driver, By::LinkText("Risk register")).await?;
     let map = el(driver, By::Css("img.diagram")).await?;
     let width = driver
         .execute("return arguments[0].naturalWidth;", vec![map.to_json()?])
@@ -335,10 +353,7 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     );
 
     // The operations KPIs, through the navigation.
-    el(driver, By::LinkText("Operations KPIs"))
-        .await?
-        .click()
-        .await?;
+    click(driver, By::LinkText("Operations KPIs")).await?;
     let kpis = el(driver, By::Css("main")).await?.text().await?;
     for text in [
         "Critical patches deployed within 30 days",
@@ -349,10 +364,7 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     }
     // A remote access request through the self-service form: assets from a multi-select,
     // the window in datetime-local inputs.
-    el(driver, By::LinkText("My remote access requests"))
-        .await?
-        .click()
-        .await?;
+    click(driver, By::LinkText("My remote access requests")).await?;
     SelectElement::new(&el(driver, By::Id("in-assets")).await?)
         .await?
         .select_by_index(0)
@@ -395,15 +407,9 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     // The gap moves: open a site, then a zone's FR1; set its requirements to "not
     // implemented" (SL-A FR1 drops to 0), then to "implemented" (SL-A reaches SL-T).
     driver.goto(format!("{base}/gap")).await?;
-    el(driver, By::Css("table.gap-table tbody a"))
-        .await?
-        .click()
-        .await?;
-    el(driver, By::Css("table.gap-table tbody a"))
-        .await?
-        .click()
-        .await?;
-    el(driver, By::Css("a.fr-tab")).await?.click().await?;
+    click(driver, By::Css("table.gap-table tbody a")).await?;
+    click(driver, By::Css("table.gap-table tbody a")).await?;
+    click(driver, By::Css("a.fr-tab")).await?;
     let fr1 = |driver: &WebDriver| {
         let driver = driver.clone();
         async move {
@@ -422,11 +428,7 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
                 .select_by_value(status)
                 .await?;
         }
-        driver
-            .find(By::Css("form .form-actions button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        click(driver, By::Css("form .form-actions button[type=submit]")).await?;
         el(driver, By::Css(".alert-ok")).await?;
         let (a, t) = fr1(driver).await?;
         assert_ne!(t, "0", "the demo zone has a target on FR1");
@@ -439,29 +441,15 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
 
     // The gap report: from the menu, choose the first site, open the gap analysis, then fetch
     // its PDF as the browser would download it (same session) and read it back.
-    el(driver, By::LinkText("Reports")).await?.click().await?;
+    click(driver, By::LinkText("Reports")).await?;
     let sites = SelectElement::new(&el(driver, By::Id("r-site")).await?).await?;
     sites.select_by_index(1).await?;
     let site_label = el(driver, By::Css("#r-site option:checked"))
         .await?
         .text()
         .await?;
-    driver
-        .find(By::Css("#report-choice button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    // Wait for the chosen page, so the link below is not the previous page's.
-    for _ in 0..50 {
-        if driver.current_url().await?.as_str().contains("site_id=") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    el(driver, By::Css("#report-gap td a"))
-        .await?
-        .click()
-        .await?;
+    click(driver, By::Css("#report-choice button[type=submit]")).await?;
+    click(driver, By::Css("#report-gap td a")).await?;
     let report = el(driver, By::Id("report")).await?.text().await?;
     assert!(
         report.contains("Open requirements") && report.contains(&site_label),
@@ -499,10 +487,7 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
 
     // Governance: the coverage view names the demo's corporate procedure; the policy's
     // effective version shows its Markdown text rendered; the incident report has its timeline.
-    el(driver, By::LinkText("Requirement coverage"))
-        .await?
-        .click()
-        .await?;
+    click(driver, By::LinkText("Requirement coverage")).await?;
     let coverage = el(driver, By::Id("coverage")).await?.text().await?;
     assert!(
         coverage.contains("OT-PRO-001 Accounts and access management"),
@@ -517,18 +502,15 @@ async fn run(driver: &WebDriver, base: &str, user: &str, one_time: &str) -> WebD
     .await?;
     let status = el(driver, By::Id("record-status")).await?.text().await?;
     assert!(status.contains("Effective: version 1.0"), "{status}");
-    el(driver, By::LinkText("1.0")).await?.click().await?;
+    click(driver, By::LinkText("1.0")).await?;
     let heading = el(driver, By::Css("#document-body h1"))
         .await?
         .text()
         .await?;
     assert_eq!(heading, "Purpose");
     driver.goto(format!("{base}/incidents")).await?;
-    el(driver, By::LinkText("Malware found on an HMI"))
-        .await?
-        .click()
-        .await?;
-    el(driver, By::LinkText("Report")).await?.click().await?;
+    click(driver, By::LinkText("Malware found on an HMI")).await?;
+    click(driver, By::LinkText("Report")).await?;
     let timeline = el(driver, By::Id("timeline")).await?.text().await?;
     assert!(
         timeline.contains("HMI disconnected from the network"),
