@@ -101,6 +101,19 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A page handler's refusal in API terms (handlers shared by pages and the API).
+impl From<crate::ui::UiError> for ApiError {
+    fn from(e: crate::ui::UiError) -> Self {
+        use crate::ui::UiError;
+        match e {
+            UiError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
+            UiError::Denied(d) => ApiError::from(d),
+            UiError::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
+            UiError::Internal(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, m),
+        }
+    }
+}
+
 impl From<Denied> for ApiError {
     fn from(d: Denied) -> Self {
         ApiError::new(StatusCode::FORBIDDEN, d.0)

@@ -63,6 +63,33 @@ pub(crate) async fn site_codes(
         .collect())
 }
 
+/// The site a request names, by id (`site_id`, the UI's pickers) or code (`site`, the API and
+/// the CLI), read with `p`'s rights (out of reach: 404); `None` when it names none.
+pub(crate) async fn site_param(
+    state: &AppState,
+    p: &Principal,
+    site_id: Option<&str>,
+    code: Option<&str>,
+) -> Result<Option<otkeep_core::Record>, UiError> {
+    let id = match (present(site_id), present(code)) {
+        (Some(text), _) => text
+            .parse::<i64>()
+            .map_err(|_| UiError::BadRequest(format!("site_id: '{text}' is not a site id")))?,
+        (None, Some(code)) => state
+            .store
+            .find_id(&SITE_KIND, "code", &code.to_ascii_uppercase(), None)
+            .await?
+            .ok_or_else(|| UiError::NotFound(format!("There is no site '{code}'.")))?,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(crate::ui::load(state, p, &SITE_KIND, id).await?))
+}
+
+/// A parameter's text, unless absent or blank.
+fn present(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// The sites `p` may read, as options of a site picker with `chosen` selected.
 pub(crate) async fn site_options(
     state: &AppState,

@@ -8,8 +8,8 @@
 use crate::AppState;
 use crate::api::ApiError;
 use crate::auth::Principal;
-use crate::model::site_options;
-use crate::ui::{Nav, UiError, load, render};
+use crate::model::{site_options, site_param};
+use crate::ui::{Nav, UiError, render};
 use crate::view::SelectOption;
 use askama::Template;
 use axum::Json;
@@ -56,27 +56,7 @@ async fn chosen_site(
     p: &Principal,
     params: &Params,
 ) -> Result<Option<Record>, UiError> {
-    let id = match (
-        params.site_id.as_deref().map(str::trim),
-        params.site.as_deref().map(str::trim),
-    ) {
-        (Some(id), _) if !id.is_empty() => Some(
-            id.parse::<i64>()
-                .map_err(|_| UiError::BadRequest(format!("site_id: '{id}' is not a site id")))?,
-        ),
-        (_, Some(code)) if !code.is_empty() => Some(
-            state
-                .store
-                .find_id(&SITE_KIND, "code", &code.to_ascii_uppercase(), None)
-                .await?
-                .ok_or_else(|| UiError::NotFound(format!("There is no site '{code}'.")))?,
-        ),
-        _ => None,
-    };
-    match id {
-        Some(id) => Ok(Some(load(state, p, &SITE_KIND, id).await?)),
-        None => Ok(None),
-    }
+    site_param(state, p, params.site_id.as_deref(), params.site.as_deref()).await
 }
 
 async fn page(
@@ -495,12 +475,7 @@ pub async fn api(
             };
             state.store.list_all(&SITE_KIND, &q).await?
         }
-        Err(UiError::NotFound(m)) => return Err(ApiError::new(StatusCode::NOT_FOUND, m)),
-        Err(UiError::Denied(d)) => return Err(d.into()),
-        Err(UiError::BadRequest(m)) => return Err(ApiError::new(StatusCode::BAD_REQUEST, m)),
-        Err(UiError::Internal(m)) => {
-            return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, m));
-        }
+        Err(e) => return Err(e.into()),
     };
     let mut imports = Vec::new();
     let mut findings = Vec::new();

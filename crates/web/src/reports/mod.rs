@@ -17,8 +17,8 @@ use crate::AppState;
 use crate::api::ApiError;
 use crate::auth::Principal;
 use crate::gap::attachment;
-use crate::model::site_options;
-use crate::ui::{Nav, UiError, load, render};
+use crate::model::{site_options, site_param};
+use crate::ui::{Nav, UiError, render};
 use crate::view::SelectOption;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -373,36 +373,7 @@ async fn chosen(
     p: &Principal,
     params: &ReportParams,
 ) -> Result<Option<Record>, UiError> {
-    let id = params
-        .site_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let id = match id {
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| UiError::BadRequest(format!("site_id: '{text}' is not a site id")))?,
-        ),
-        None => match params
-            .site
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(code) => Some(
-                state
-                    .store
-                    .find_id(&SITE_KIND, "code", &code.to_ascii_uppercase(), None)
-                    .await?
-                    .ok_or_else(|| UiError::NotFound(format!("There is no site '{code}'.")))?,
-            ),
-            None => None,
-        },
-    };
-    match id {
-        Some(id) => Ok(Some(load(state, p, &SITE_KIND, id).await?)),
-        None => Ok(None),
-    }
+    site_param(state, p, params.site_id.as_deref(), params.site.as_deref()).await
 }
 
 fn query_of(params: &ReportParams) -> String {
@@ -513,15 +484,6 @@ fn internal(message: String) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
 }
 
-fn api_error(e: UiError) -> ApiError {
-    match e {
-        UiError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
-        UiError::Denied(d) => ApiError::from(d),
-        UiError::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
-        UiError::Internal(m) => internal(m),
-    }
-}
-
 /// `GET /api/v1/reports`: the reports and their parameters.
 pub async fn api_list(p: Principal) -> Result<Response, ApiError> {
     p.read_scope(&ZONE_KIND)?;
@@ -553,7 +515,7 @@ pub async fn api_report(
     }
     let (def, doc, site) = document_for(&state, &p, &slug, &params)
         .await
-        .map_err(api_error)?;
+        .map_err(ApiError::from)?;
     Ok(match format.as_str() {
         "pdf" => {
             let name = file_name(def, &doc, site.as_ref(), "pdf");
