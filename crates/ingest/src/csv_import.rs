@@ -176,137 +176,15 @@ pub async fn import_csv<R: Read>(
     actor: &str,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let unreadable = |message: String| ImportError::Unreadable {
-        file: file.to_string(),
-        message,
-    };
-    let rejected = |mut errors: Vec<RowError>| {
-        errors.sort_by_key(|e| e.line);
-        ImportError::Rejected {
-            file: file.to_string(),
-            errors,
-        }
-    };
-
-    // The separator is chosen from the header line, read ahead of the CSV reader and then
-    // handed to it in front of the rest of the input.
-    // Lines before the header that hold no text (only separators or spaces) are skipped.
-    let mut input = BufReader::new(reader);
-    let mut first = Vec::new();
-    let mut line = 0u64;
-    let header_start = loop {
-        let start = first.len();
-        line += 1;
-        let n = input
-            .read_until(b'\n', &mut first)
-            .map_err(|e| unreadable(format!("line {line}: {e}")))?;
-        if start == 0 && first.starts_with(UTF8_BOM) {
-            first.drain(..UTF8_BOM.len());
-        }
-        let text = first.get(start..).unwrap_or_default();
-        if n == 0
-            || !text
-                .iter()
-                .all(|b| b.is_ascii_whitespace() || *b == b';' || *b == b',')
-        {
-            break start;
-        }
-    };
-    let delimiter = detect_delimiter(first.get(header_start..).unwrap_or_default());
-    // CRLF line ends become LF: the csv crate reports the start line of a record one too low
-    // after a CRLF, and line numbers are what users look for in their file.
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(CrlfToLf::new(Cursor::new(first).chain(input)));
-    let mut record = csv::ByteRecord::new();
-
-    let mut has_header = false;
-    while read_record(&mut csv, &mut record).map_err(unreadable)? {
-        if record.iter().any(|cell| !cell.trim_ascii().is_empty()) {
-            has_header = true;
-            break;
-        }
-    }
-    if !has_header {
-        return Err(rejected(vec![RowError::new(
-            1,
-            "",
-            format!(
-                "the file is empty: expected a header row naming the columns ({})",
-                accepted_columns(kind)
-            ),
-        )]));
-    }
-    let header_line = line_of(&record);
-    let names: Vec<String> = text_cells(&record, &[], header_line)
-        .map_err(unreadable)?
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let (columns, mut errors) = map_header(kind, &names, header_line);
-
-    let mut resolver = Resolver {
+    let mut rows = CsvRows::open(reader, file, kind)?;
+    let resolver = Resolver {
         store,
         cache: HashMap::new(),
     };
-    let site_field = kind.site_field.and_then(|name| kind.field(name));
-    let site_column = site_field.and_then(|sf| {
-        columns
-            .iter()
-            .position(|c| matches!(c, Column::Field { field, .. } if field.name == sf.name))
-    });
-    let mut fixed_site = None;
-    match (site_field, site_code) {
-        (None, Some(_)) => errors.push(RowError::new(
-            0,
-            "",
-            format!(
-                "{} do not belong to a site; import them without --site",
-                kind.label_plural
-            ),
-        )),
-        (Some(sf), Some(code)) => match resolver.resolve(&SITE_KIND, None, code).await? {
-            Some(site) => fixed_site = Some(site),
-            None => errors.push(RowError::new(
-                0,
-                sf.name,
-                format!("no site with code '{}' (given with --site)", code.trim()),
-            )),
-        },
-        (Some(sf), None) if site_column.is_none() => errors.push(RowError::new(
-            header_line,
-            sf.name,
-            format!(
-                "the file has no {} column: add one holding each row's site code, or pass --site CODE to import every row into one site",
-                sf.label
-            ),
-        )),
-        _ => {}
-    }
-    if !errors.is_empty() {
-        return Err(rejected(errors));
-    }
-
-    let mut importer = Importer {
-        kind,
-        columns,
-        names,
-        site_field,
-        site_column,
-        fixed_site,
-        resolver,
-        errors,
-    };
+    let mut importer = Importer::start(kind, &rows, site_code, resolver, file).await?;
     let mut tx: Option<WriteTx<'_>> = None;
     let mut report = ImportReport::default();
-    while read_record(&mut csv, &mut record).map_err(unreadable)? {
-        let line = line_of(&record);
-        let cells = text_cells(&record, &importer.names, line).map_err(unreadable)?;
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
-        }
+    while let Some((line, cells)) = rows.next_row()? {
         report.rows += 1;
         if let Some(values) = importer.check_row(line, &cells).await? {
             if tx.is_none() {
@@ -331,12 +209,165 @@ pub async fn import_csv<R: Read>(
     if !importer.errors.is_empty() {
         // Dropping the transaction rolls back every row created so far.
         drop(tx);
-        return Err(rejected(importer.errors));
+        return Err(rejected(file, importer.errors));
     }
     if let Some(tx) = tx {
         tx.commit().await?;
     }
     Ok(report)
+}
+
+/// Reads and checks the CSV text of records of `kind` as [`import_csv`] does, without a
+/// database: the same file format, header and row checks and errors, except that references
+/// are not looked up (every site code, title and `#id` is taken to exist and gets a made-up
+/// id) and what only the database checks (unique names, same-site references) is not checked.
+/// Returns each good row's line and values, or every problem found. Total: never panics.
+pub fn check_csv<R: Read>(
+    kind: &'static KindDef,
+    reader: R,
+    file: &str,
+    site_code: Option<&str>,
+) -> Result<Vec<(u64, Values)>, ImportError> {
+    let mut rows = CsvRows::open(reader, file, kind)?;
+    let lookup = MadeUpIds::default();
+    let mut importer = at_once(Importer::start(kind, &rows, site_code, lookup, file))?;
+    let mut good = Vec::new();
+    while let Some((line, cells)) = rows.next_row()? {
+        if let Some(values) = at_once(importer.check_row(line, &cells))? {
+            good.push((line, values));
+        }
+    }
+    if !importer.errors.is_empty() {
+        return Err(rejected(file, importer.errors));
+    }
+    Ok(good)
+}
+
+/// Runs a future that never waits (one of [`MadeUpIds`]) to its end.
+fn at_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+/// Every problem found, sorted by line, as the error of the whole file.
+fn rejected(file: &str, mut errors: Vec<RowError>) -> ImportError {
+    errors.sort_by_key(|e| e.line);
+    ImportError::Rejected {
+        file: file.to_string(),
+        errors,
+    }
+}
+
+/// The rows of a CSV file: the separator chosen from the header line, a byte order mark
+/// dropped, CRLF read as LF, cells trimmed and checked to be UTF-8, empty lines skipped.
+struct CsvRows<R: Read> {
+    csv: csv::Reader<CrlfToLf<std::io::Chain<Cursor<Vec<u8>>, BufReader<R>>>>,
+    record: csv::ByteRecord,
+    file: String,
+    /// The header's cells and line.
+    names: Vec<String>,
+    header_line: u64,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// Reads the file up to its header row; a file without one is rejected.
+    fn open(reader: R, file: &str, kind: &KindDef) -> Result<CsvRows<R>, ImportError> {
+        // The separator is chosen from the header line, read ahead of the CSV reader and then
+        // handed to it in front of the rest of the input.
+        // Lines before the header that hold no text (only separators or spaces) are skipped.
+        let mut input = BufReader::new(reader);
+        let mut first = Vec::new();
+        let mut line = 0u64;
+        let header_start = loop {
+            let start = first.len();
+            line += 1;
+            let n = input
+                .read_until(b'\n', &mut first)
+                .map_err(|e| unreadable(file, format!("line {line}: {e}")))?;
+            if start == 0 && first.starts_with(UTF8_BOM) {
+                first.drain(..UTF8_BOM.len());
+            }
+            let text = first.get(start..).unwrap_or_default();
+            if n == 0
+                || !text
+                    .iter()
+                    .all(|b| b.is_ascii_whitespace() || *b == b';' || *b == b',')
+            {
+                break start;
+            }
+        };
+        let delimiter = detect_delimiter(first.get(header_start..).unwrap_or_default());
+        // CRLF line ends become LF: the csv crate reports the start line of a record one too
+        // low after a CRLF, and line numbers are what users look for in their file.
+        let csv = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(CrlfToLf::new(Cursor::new(first).chain(input)));
+        let mut rows = CsvRows {
+            csv,
+            record: csv::ByteRecord::new(),
+            file: file.to_string(),
+            names: Vec::new(),
+            header_line: 0,
+        };
+        let mut has_header = false;
+        while read_record(&mut rows.csv, &mut rows.record).map_err(|m| unreadable(file, m))? {
+            if rows.record.iter().any(|cell| !cell.trim_ascii().is_empty()) {
+                has_header = true;
+                break;
+            }
+        }
+        if !has_header {
+            return Err(rejected(
+                file,
+                vec![RowError::new(
+                    1,
+                    "",
+                    format!(
+                        "the file is empty: expected a header row naming the columns ({})",
+                        accepted_columns(kind)
+                    ),
+                )],
+            ));
+        }
+        rows.header_line = line_of(&rows.record);
+        rows.names = text_cells(&rows.record, &[], rows.header_line)
+            .map_err(|m| unreadable(file, m))?
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        Ok(rows)
+    }
+
+    /// The next row holding any text: its line and its cells.
+    fn next_row(&mut self) -> Result<Option<(u64, Vec<&str>)>, ImportError> {
+        // A cell is empty when it is text that trims to nothing (text that is not UTF-8 is
+        // reported by `text_cells`).
+        let empty = |cell: &[u8]| {
+            std::str::from_utf8(cell)
+                .is_ok_and(|t| otkeep_core::value::formula_unguarded(t.trim()).is_empty())
+        };
+        loop {
+            let more = read_record(&mut self.csv, &mut self.record)
+                .map_err(|m| unreadable(&self.file, m))?;
+            if !more {
+                return Ok(None);
+            }
+            if !self.record.iter().all(empty) {
+                break;
+            }
+        }
+        let line = line_of(&self.record);
+        let cells =
+            text_cells(&self.record, &self.names, line).map_err(|m| unreadable(&self.file, m))?;
+        Ok(Some((line, cells)))
+    }
 }
 
 /// `;` when the header line holds more semicolons than commas, else `,`.
@@ -576,16 +607,41 @@ fn map_header(kind: &'static KindDef, names: &[String], line: u64) -> (Vec<Colum
 /// A resolved reference: the record id and its title (for messages).
 type Resolved = Option<(i64, String)>;
 
-/// Resolves references given by title (or `#id`), remembering every answer: imports can have
-/// 100k rows naming the same few zones.
+/// Finds the record of `target` that a cell names: `#id`, or its title field's value (within
+/// `site` for site-scoped kinds).
+trait Lookup {
+    async fn resolve(
+        &mut self,
+        target: &'static KindDef,
+        site: Option<i64>,
+        cell: &str,
+    ) -> Result<Resolved, StoreError>;
+}
+
+/// The title `cell` stands for, normalised as the title field is stored (site codes are
+/// upper-case).
+fn title_of(target: &KindDef, cell: &str) -> String {
+    target
+        .field(target.title_field)
+        .and_then(|f| parse_text(f, cell).ok())
+        .and_then(|v| v.as_text().map(str::to_string))
+        .unwrap_or_else(|| cell.to_string())
+}
+
+/// `12` for the cell `#12`.
+fn id_cell(cell: &str) -> Option<i64> {
+    cell.strip_prefix('#')
+        .and_then(|n| n.trim().parse::<i64>().ok())
+}
+
+/// Resolves references given by title (or `#id`) in the store, remembering every answer:
+/// imports can have 100k rows naming the same few zones.
 struct Resolver<'s> {
     store: &'s Store,
     cache: HashMap<(&'static str, Option<i64>, String), Resolved>,
 }
 
-impl Resolver<'_> {
-    /// The record of `target` that `cell` names: `#id`, or its title field's value (within
-    /// `site` for site-scoped kinds).
+impl Lookup for Resolver<'_> {
     async fn resolve(
         &mut self,
         target: &'static KindDef,
@@ -593,10 +649,7 @@ impl Resolver<'_> {
         cell: &str,
     ) -> Result<Resolved, StoreError> {
         let cell = cell.trim();
-        if let Some(id) = cell
-            .strip_prefix('#')
-            .and_then(|n| n.trim().parse::<i64>().ok())
-        {
+        if let Some(id) = id_cell(cell) {
             let key = (target.name, None, format!("#{id}"));
             if let Some(hit) = self.cache.get(&key) {
                 return Ok(hit.clone());
@@ -610,12 +663,7 @@ impl Resolver<'_> {
             self.cache.insert(key, found.clone());
             return Ok(found);
         }
-        // Normalise as the title field is stored (site codes are upper-case).
-        let title = target
-            .field(target.title_field)
-            .and_then(|f| parse_text(f, cell).ok())
-            .and_then(|v| v.as_text().map(str::to_string))
-            .unwrap_or_else(|| cell.to_string());
+        let title = title_of(target, cell);
         let site = if target.is_site_scoped() { site } else { None };
         let key = (target.name, site, title);
         if let Some(hit) = self.cache.get(&key) {
@@ -631,20 +679,103 @@ impl Resolver<'_> {
     }
 }
 
+/// [`check_csv`]'s lookup without a database: every record named exists; each distinct
+/// title of a kind gets its own id.
+#[derive(Default)]
+struct MadeUpIds {
+    ids: HashMap<(&'static str, String), i64>,
+}
+
+impl Lookup for MadeUpIds {
+    async fn resolve(
+        &mut self,
+        target: &'static KindDef,
+        _site: Option<i64>,
+        cell: &str,
+    ) -> Result<Resolved, StoreError> {
+        let cell = cell.trim();
+        if let Some(id) = id_cell(cell) {
+            return Ok(Some((id, format!("#{id}"))));
+        }
+        let title = title_of(target, cell);
+        let next = self.ids.len() as i64 + 1;
+        let id = *self.ids.entry((target.name, title.clone())).or_insert(next);
+        Ok(Some((id, title)))
+    }
+}
+
 /// The per-file state of an import: the columns, the site, the lookups and the problems.
-struct Importer<'s> {
+struct Importer<L> {
     kind: &'static KindDef,
     columns: Vec<Column>,
-    names: Vec<String>,
     site_field: Option<&'static Field>,
     site_column: Option<usize>,
     /// The site given by the caller (`--site`): id and code.
     fixed_site: Resolved,
-    resolver: Resolver<'s>,
+    resolver: L,
     errors: Vec<RowError>,
 }
 
-impl Importer<'_> {
+impl<L: Lookup> Importer<L> {
+    /// Maps the header of `rows` to the kind's fields and settles where the rows' site comes
+    /// from (`site_code`, or a site column); problems with either reject the file.
+    async fn start<R: Read>(
+        kind: &'static KindDef,
+        rows: &CsvRows<R>,
+        site_code: Option<&str>,
+        mut resolver: L,
+        file: &str,
+    ) -> Result<Importer<L>, ImportError> {
+        let header_line = rows.header_line;
+        let (columns, mut errors) = map_header(kind, &rows.names, header_line);
+        let site_field = kind.site_field.and_then(|name| kind.field(name));
+        let site_column = site_field.and_then(|sf| {
+            columns
+                .iter()
+                .position(|c| matches!(c, Column::Field { field, .. } if field.name == sf.name))
+        });
+        let mut fixed_site = None;
+        match (site_field, site_code) {
+            (None, Some(_)) => errors.push(RowError::new(
+                0,
+                "",
+                format!(
+                    "{} do not belong to a site; import them without --site",
+                    kind.label_plural
+                ),
+            )),
+            (Some(sf), Some(code)) => match resolver.resolve(&SITE_KIND, None, code).await? {
+                Some(site) => fixed_site = Some(site),
+                None => errors.push(RowError::new(
+                    0,
+                    sf.name,
+                    format!("no site with code '{}' (given with --site)", code.trim()),
+                )),
+            },
+            (Some(sf), None) if site_column.is_none() => errors.push(RowError::new(
+                header_line,
+                sf.name,
+                format!(
+                    "the file has no {} column: add one holding each row's site code, or pass --site CODE to import every row into one site",
+                    sf.label
+                ),
+            )),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(rejected(file, errors));
+        }
+        Ok(Importer {
+            kind,
+            columns,
+            site_field,
+            site_column,
+            fixed_site,
+            resolver,
+            errors,
+        })
+    }
+
     /// Checks one row: its cells, its references and its values. Returns the values when the
     /// row is fine; else records its problems.
     async fn check_row(&mut self, line: u64, cells: &[&str]) -> Result<Option<Values>, StoreError> {
@@ -782,10 +913,7 @@ impl Importer<'_> {
 /// "no zone named 'X' in site FRA1", "no site with code 'XYZ'", "no zone with id 12".
 fn not_found(target: &KindDef, cell: &str, site: Option<&str>) -> String {
     let what = target.label.to_lowercase();
-    if let Some(id) = cell
-        .strip_prefix('#')
-        .and_then(|n| n.trim().parse::<i64>().ok())
-    {
+    if let Some(id) = id_cell(cell) {
         return format!("no {what} with id {id}");
     }
     let by = match target.field(target.title_field) {

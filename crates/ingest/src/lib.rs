@@ -26,5 +26,5 @@ pub use assessment_sheet::{
 pub use catalog::parse_catalog_csv;
 pub use certificate::{CertificateError, read_certificate};
 pub use csaf::{CsafError, CsafReport, csaf_files, import_csaf_files, parse_csaf};
-pub use csv_import::{ImportError, ImportReport, RowError, import_csv, xlsx_as_csv};
+pub use csv_import::{ImportError, ImportReport, RowError, check_csv, import_csv, xlsx_as_csv};
 pub use sbom::{SbomError, parse_sbom};
