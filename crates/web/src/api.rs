@@ -205,6 +205,10 @@ pub async fn create(
         Capability::Write,
         crate::ui::target_site(kind, &values, None),
     )?;
+    let errors = crate::ui::unreadable_references(&state, &p, kind, &values, None).await?;
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
     let mut tx = state
         .store
         .begin_write(p.name(), reason(&headers).as_deref())
@@ -249,6 +253,10 @@ pub async fn replace(
         Capability::Write,
         crate::ui::target_site(kind, &values, Some(id)),
     )?;
+    let errors = crate::ui::unreadable_references(&state, &p, kind, &values, Some(id)).await?;
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
     let mut tx = state
         .store
         .begin_write(p.name(), reason(&headers).as_deref())

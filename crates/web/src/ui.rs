@@ -1388,6 +1388,55 @@ pub(crate) fn target_site(
     }
 }
 
+/// New references to records the principal may not read, refused as if those records did not
+/// exist (the store's own words for a missing one, so ids of other sites cannot be probed).
+///
+/// The store checks that a reference exists and, where the field says so, stays within the
+/// site; some fields have no site rule (a document reference may name a corporate document of
+/// another site), so without this check a site engineer could link another site's record they
+/// cannot read, and then read its title on their own record. References the record already
+/// had are left alone (an administrator may have made them).
+pub(crate) async fn unreadable_references(
+    state: &AppState,
+    p: &Principal,
+    kind: &'static KindDef,
+    values: &otkeep_core::Values,
+    existing: Option<i64>,
+) -> Result<Vec<FieldError>, StoreError> {
+    let before = match existing {
+        Some(id) => state.store.get(kind, id).await?,
+        None => None,
+    };
+    let mut errors = Vec::new();
+    for f in kind.fields {
+        let (FieldType::Ref(target) | FieldType::Refs(target)) = f.ty else {
+            continue;
+        };
+        let (Some(target), Some(value)) = (otkeep_core::kind(target), values.get(f.name)) else {
+            continue;
+        };
+        let had = before
+            .as_ref()
+            .map(|r| r.get(f.name))
+            .map(|v| v.ids().to_vec())
+            .unwrap_or_default();
+        for &id in value.ids() {
+            if had.contains(&id) {
+                continue;
+            }
+            if let Some(r) = state.store.get(target, id).await?
+                && !p.access.can_read(&r)
+            {
+                errors.push(FieldError::new(
+                    f.name,
+                    format!("{} #{id} does not exist", target.label),
+                ));
+            }
+        }
+    }
+    Ok(errors)
+}
+
 /// What became of a submitted form.
 enum Saved {
     /// Written; the id of the record.
@@ -1418,6 +1467,10 @@ async fn save(
         Capability::Write,
         target_site(kind, &values, existing.map(|e| e.0)),
     )?;
+    let errors = unreadable_references(state, p, kind, &values, existing.map(|e| e.0)).await?;
+    if !errors.is_empty() {
+        return Ok(Saved::Refused(errors, None));
+    }
     let mut tx = state.store.begin_write(p.name(), Some(reason)).await?;
     let written = match existing {
         None => tx.create(kind, values).await,
