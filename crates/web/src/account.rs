@@ -97,9 +97,36 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    throttle: Option<axum::Extension<std::sync::Arc<crate::throttle::LoginThrottle>>>,
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, UiError> {
+    // Attempts per client address, before any password is hashed: the account lockout alone
+    // does not stop one client trying a few passwords on each of many accounts.
+    if let Some(axum::Extension(throttle)) = throttle
+        && let Err(wait) = throttle.attempt(client.as_deref())
+    {
+        tracing::warn!(
+            client = client.as_deref().unwrap_or("unknown"),
+            username = %form.username.chars().take(100).collect::<String>(),
+            "sign-in attempts throttled"
+        );
+        let mut resp = login_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            form.username.chars().take(100).collect(),
+            safe_next(form.next.as_deref()),
+            Some(format!(
+                "Too many sign-in attempts from your address: wait {} seconds and try again.",
+                wait.as_secs()
+            )),
+        )?;
+        if let Ok(v) = wait.as_secs().to_string().parse() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(resp);
+    }
     // Sign-in CSRF: the form's token must match the cookie set with the form, so another site
     // cannot sign a browser into an account of its choosing.
     let cookie = crate::auth::cookie(&headers, LOGIN_COOKIE).unwrap_or("");

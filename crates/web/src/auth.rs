@@ -256,8 +256,9 @@ fn cross_site(headers: &HeaderMap) -> bool {
     }
 }
 
-/// Largest form body the CSRF check reads (forms are small; file uploads use the header).
-const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+/// Largest form body the CSRF check reads (forms are small; file uploads carry the token in
+/// the address): the body limit of routes without uploads.
+const MAX_FORM_BYTES: usize = crate::routes::MAX_BODY_BYTES;
 
 /// Finds the CSRF token of a request: the header, or the `_csrf` field of a form body (which
 /// is read and put back for the handler).

@@ -45,6 +45,7 @@ pub mod sbom;
 pub mod sign;
 #[doc(hidden)]
 pub mod testing;
+pub mod throttle;
 pub mod ui;
 mod view;
 
@@ -76,22 +77,131 @@ impl AppState {
     }
 }
 
+/// Limits of the server against abusive clients. [`ServeOptions::default`] is what `otkeep
+/// serve` uses; tests shorten the timeouts.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// A client must send the complete header of a request within this time (from the start of
+    /// the connection or the end of the previous response), else the connection is closed: a
+    /// "slow-loris" client trickling header bytes cannot hold connections open for ever.
+    pub header_read_timeout: std::time::Duration,
+    /// A request (reading its body included) must be answered within this time, else 408: a
+    /// client trickling a body cannot hold a handler for ever. Generous, for large captures.
+    pub request_timeout: std::time::Duration,
+    /// Sign-in attempts (`POST /login`) one client address may make per minute; more are
+    /// refused with 429 and `Retry-After` (see [`throttle`]).
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            header_read_timeout: std::time::Duration::from_secs(30),
+            request_timeout: std::time::Duration::from_secs(15 * 60),
+            login_attempts_per_minute: 20,
+        }
+    }
+}
+
 /// The whole application: UI, API, health checks and static assets (served from the binary,
 /// no CDN: plants are often air-gapped). See [`routes`] for the route table.
 pub fn router(state: AppState) -> Router {
-    routes::router(state)
+    routes::router(state, &ServeOptions::default())
 }
 
-/// Serves the application on `listener` until `shutdown` completes.
+/// [`router`] with other limits.
+pub fn router_with(state: AppState, options: &ServeOptions) -> Router {
+    routes::router(state, options)
+}
+
+/// Serves the application on `listener` until `shutdown` completes, with the default
+/// [`ServeOptions`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, state, ServeOptions::default(), shutdown).await
+}
+
+/// Serves the application on `listener` until `shutdown` completes; open connections then
+/// finish their current request.
+///
+/// Not `axum::serve`: it sets no timer on hyper's connections, so a client that sends its
+/// request header one byte at a time keeps a connection (and a task) for ever. Here each
+/// connection is served by hyper's HTTP/1 builder with `header_read_timeout`.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: ServeOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let request_timeout = options.request_timeout;
+    let app = router_with(state, &options).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+            match tokio::time::timeout(request_timeout, next.run(req)).await {
+                Ok(resp) => resp,
+                Err(_) => axum::response::IntoResponse::into_response((
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    "The request took too long and was abandoned.",
+                )),
+            }
+        },
+    ));
+    // Connections watch this channel: a send asks them to finish; `closed` tells when all have.
+    let (close_tx, close_rx) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            app.clone()
+                .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut().insert(ConnectInfo(addr));
+                    req
+                });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let mut close = close_rx.clone();
+        let header_read_timeout = options.header_read_timeout;
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, client = %addr, "connection ended");
+                    }
+                }
+                _ = close.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(close);
+        });
+    }
+    drop(close_rx);
+    let _ = close_tx.send(());
+    close_tx.closed().await;
+    Ok(())
 }

@@ -17,13 +17,23 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, delete, get, post, put};
 use otkeep_core::access::Capability::{Audit, ManageUsers, Read, Request as Raise, Sign, Write};
 
-/// One route: method, path pattern (axum syntax) and gate.
+/// One route: method, path pattern (axum syntax), gate and the largest request body it takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub gate: Gate,
+    /// Bodies larger than this are refused with 413 before the gate or handler reads them
+    /// ([`MAX_BODY_BYTES`] unless the route takes file uploads).
+    pub body_limit: usize,
 }
+
+/// The largest body of a route without file uploads: forms and JSON documents are small.
+/// (axum's own default was 2 MB, and routes that never read their body accepted any size.)
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The largest assessment sheet (CSV or XLSX) imported on a site's gap page.
+pub const MAX_SHEET_BYTES: usize = 10 * 1024 * 1024;
 
 const STYLE_CSS: &str = include_str!("../static/style.css");
 
@@ -33,7 +43,27 @@ fn route(
     gate: Gate,
     handler: MethodRouter<AppState>,
 ) -> (RouteSpec, MethodRouter<AppState>) {
-    (RouteSpec { method, path, gate }, handler)
+    (
+        RouteSpec {
+            method,
+            path,
+            gate,
+            body_limit: MAX_BODY_BYTES,
+        },
+        handler,
+    )
+}
+
+/// A route taking file uploads of up to `limit` bytes.
+fn upload(
+    path: &'static str,
+    gate: Gate,
+    handler: MethodRouter<AppState>,
+    limit: usize,
+) -> (RouteSpec, MethodRouter<AppState>) {
+    let (mut spec, handler) = route(Method::POST, path, gate, handler);
+    spec.body_limit = limit;
+    (spec, handler)
 }
 
 /// The route table.
@@ -159,13 +189,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/model", Can(Read), get(model::page)),
         // Security advisories.
         route(M::GET, "/advisories", Can(Read), get(advisory::list)),
-        route(
-            M::POST,
+        upload(
             "/advisories/upload",
             Can(Write),
-            post(advisory::upload).layer(axum::extract::DefaultBodyLimit::max(
-                advisory::MAX_UPLOAD_BYTES,
-            )),
+            post(advisory::upload),
+            advisory::MAX_UPLOAD_BYTES,
         ),
         route(M::GET, "/advisories/{id}", Can(Read), get(advisory::detail)),
         route(
@@ -181,21 +209,19 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(advisory::triage),
         ),
         // Certificates and keys: import from a PEM or DER file.
-        route(
-            M::POST,
+        upload(
             "/certificates/import",
             Can(Write),
-            post(certificate::import).layer(axum::extract::DefaultBodyLimit::max(
-                certificate::MAX_CERTIFICATE_BYTES,
-            )),
+            post(certificate::import),
+            certificate::MAX_CERTIFICATE_BYTES,
         ),
         // SBOMs.
         route(M::GET, "/sboms", Can(Read), get(sbom::list)),
-        route(
-            M::POST,
+        upload(
             "/sboms/upload",
             Can(Write),
-            post(sbom::upload).layer(axum::extract::DefaultBodyLimit::max(sbom::MAX_SBOM_BYTES)),
+            post(sbom::upload),
+            sbom::MAX_SBOM_BYTES,
         ),
         route(M::GET, "/sboms/{id}", Can(Read), get(sbom::detail)),
         route(M::GET, "/sboms/{id}/diff", Can(Read), get(sbom::compare)),
@@ -236,13 +262,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(M::GET, "/risk/poam.json", Can(Read), get(oscal::plan)),
         // Observed traffic of a site, reconciled with its records.
         route(M::GET, "/observations", Can(Read), get(observe::list)),
-        route(
-            M::POST,
+        upload(
             "/observations/upload",
             Can(Write),
-            post(observe::upload).layer(axum::extract::DefaultBodyLimit::max(
-                observe::MAX_UPLOAD_BYTES,
-            )),
+            post(observe::upload),
+            observe::MAX_UPLOAD_BYTES,
         ),
         route(
             M::POST,
@@ -330,11 +354,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Can(Read),
             get(gap::site_xlsx),
         ),
-        route(
-            M::POST,
+        upload(
             "/gap/{plural}/{id}/import",
             Can(Write),
             post(gap::import_sheet),
+            MAX_SHEET_BYTES,
         ),
         route(
             M::GET,
@@ -371,13 +395,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Can(Read),
             get(ui::history),
         ),
-        route(
-            M::POST,
+        upload(
             "/{plural}/{id}/evidence",
             Can(Write),
-            post(evidence::upload).layer(axum::extract::DefaultBodyLimit::max(
-                evidence::MAX_EVIDENCE_BYTES + 64 * 1024,
-            )),
+            post(evidence::upload),
+            evidence::MAX_EVIDENCE_BYTES + 64 * 1024,
         ),
         route(
             M::GET,
@@ -525,20 +547,43 @@ pub fn route_specs() -> Vec<RouteSpec> {
     table().into_iter().map(|(spec, _)| spec).collect()
 }
 
-/// The router: each route wrapped in its own gate.
-pub fn router(state: AppState) -> Router {
+/// The router: each route wrapped in its own gate, behind its body limit.
+pub fn router(state: AppState, options: &crate::ServeOptions) -> Router {
     let mut router = Router::new();
     for (spec, handler) in table() {
         let st = state.clone();
         let gate = spec.gate;
-        let guarded = handler.layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| {
-                let st = st.clone();
-                async move { auth::gate(st, gate, req, next).await }
-            },
-        ));
+        let limit = spec.body_limit;
+        let guarded = handler
+            .layer::<_, std::convert::Infallible>(axum::middleware::from_fn(
+                move |req: Request, next: Next| {
+                    let st = st.clone();
+                    async move { auth::gate(st, gate, req, next).await }
+                },
+            ))
+            // The extractors (form, JSON, multipart) stop reading at the limit …
+            .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(limit))
+            // … and a body announced larger is refused before anything reads it.
+            .layer(axum::middleware::from_fn(
+                move |req: Request, next: Next| async move {
+                    let announced = req
+                        .headers()
+                        .get(header::CONTENT_LENGTH)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0)
+                        .max(axum::body::HttpBody::size_hint(req.body()).lower());
+                    if announced > limit as u64 {
+                        return too_large(req.uri().path(), limit);
+                    }
+                    next.run(req).await
+                },
+            ));
         router = router.route(spec.path, guarded);
     }
+    let throttle = std::sync::Arc::new(crate::throttle::LoginThrottle::new(
+        options.login_attempts_per_minute,
+    ));
     router
         .fallback(|req: Request| async move {
             let path = req.uri().path();
@@ -548,6 +593,8 @@ pub fn router(state: AppState) -> Router {
                 ui::error_page(StatusCode::NOT_FOUND, "There is no such page.")
             }
         })
+        .layer(axum::Extension(throttle))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::security_headers,
@@ -555,4 +602,18 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// 413 in the form the client expects.
+fn too_large(path: &str, limit: usize) -> axum::response::Response {
+    let message = format!("The request is too large (at most {} KiB).", limit / 1024);
+    if path.starts_with("/api/") {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({"error": {"message": message}})),
+        )
+            .into_response()
+    } else {
+        ui::error_page(StatusCode::PAYLOAD_TOO_LARGE, &message)
+    }
 }
