@@ -276,7 +276,9 @@ impl VersionSpec {
         let original = text.trim();
         let cleaned = clean(original);
         let t = cleaned.as_str();
-        let lower = t.to_lowercase();
+        // ASCII lower case keeps every byte offset, so positions found in `lower` are positions
+        // in `t` (`İ` lower-cased is one byte longer).
+        let lower = t.to_ascii_lowercase();
         if lower.is_empty() {
             return VersionSpec::Unreadable(original.to_string());
         }
@@ -408,7 +410,8 @@ fn clean(text: &str) -> String {
         "november",
         "december",
     ];
-    let lower = t.to_lowercase();
+    // ASCII lower case keeps the byte offsets of `t` (see `VersionSpec::parse`).
+    let lower = t.to_ascii_lowercase();
     for (i, m) in MONTHS.iter().enumerate() {
         if let Some(at) = lower.find(&format!("{m}/")) {
             let rest = &t[at + m.len() + 1..];

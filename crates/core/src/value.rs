@@ -553,9 +553,8 @@ pub fn checklist_items(text: &str) -> Vec<(bool, String)> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let lower = l.to_lowercase();
-            if let Some(rest) = lower.strip_prefix("[x]") {
-                (true, l[l.len() - rest.len()..].trim().to_string())
+            if let Some(rest) = l.strip_prefix("[x]").or_else(|| l.strip_prefix("[X]")) {
+                (true, rest.trim().to_string())
             } else if let Some(rest) = l.strip_prefix("[ ]").or_else(|| l.strip_prefix("[]")) {
                 (false, rest.trim().to_string())
             } else {
