@@ -263,10 +263,13 @@ fn rejected(file: &str, mut errors: Vec<RowError>) -> ImportError {
     }
 }
 
+/// The input of the CSV reader: the header line read ahead, then the rest, CRLF as LF.
+type CsvInput<R> = CrlfToLf<std::io::Chain<Cursor<Vec<u8>>, BufReader<R>>>;
+
 /// The rows of a CSV file: the separator chosen from the header line, a byte order mark
 /// dropped, CRLF read as LF, cells trimmed and checked to be UTF-8, empty lines skipped.
 struct CsvRows<R: Read> {
-    csv: csv::Reader<CrlfToLf<std::io::Chain<Cursor<Vec<u8>>, BufReader<R>>>>,
+    csv: csv::Reader<CsvInput<R>>,
     record: csv::ByteRecord,
     file: String,
     /// The header's cells and line.
