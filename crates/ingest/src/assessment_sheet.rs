@@ -64,7 +64,30 @@ pub fn read_xlsx_sheet(bytes: &[u8], file: &str) -> Result<Vec<(u64, Vec<String>
 
 /// Reads the first sheet named in `prefer` (case-insensitive; else the first sheet) of an XLSX workbook
 /// into (row number, cells) rows, as [`read_xlsx_sheet`] does.
+///
+/// A panic inside the XLSX reader (calamine 0.38 overflows a `u32` on a cell reference of seven
+/// or more letters, which panics in debug builds) is an error naming the file, not a crash.
 pub fn read_xlsx_rows(
+    bytes: &[u8],
+    file: &str,
+    prefer: &[&str],
+) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+    let read = std::panic::AssertUnwindSafe(|| xlsx_rows(bytes, file, prefer));
+    std::panic::catch_unwind(read).unwrap_or_else(|_| {
+        Err(ImportError::Unreadable {
+            file: file.to_string(),
+            message: "not a readable XLSX workbook (the XLSX reader failed on it)".to_string(),
+        })
+    })
+}
+
+/// Excel's number of rows and columns (A to XFD).
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLUMNS: u32 = 16_384;
+/// The most cells (including the empty ones left of a value) a sheet may have: 10 million.
+const MAX_CELLS: usize = 10_000_000;
+
+fn xlsx_rows(
     bytes: &[u8],
     file: &str,
     prefer: &[&str],
@@ -83,25 +106,58 @@ pub fn read_xlsx_rows(
         .or_else(|| names.first())
         .cloned()
         .ok_or_else(|| unreadable("the workbook has no sheet".into()))?;
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| unreadable(format!("sheet '{name}': {e}")))?;
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-    let first_col = range.start().map_or(0, |(_, c)| c as usize);
-    let mut rows = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let mut cells = vec![String::new(); first_col];
-        cells.extend(row.iter().map(|d| match d {
+    // The cells are read one by one, not as calamine's dense range, whose size is the span of
+    // the cell references: two cells at A1 and ZZZZZZ1 would take 10 GB.
+    let sheet_error = |e: calamine::XlsxError| unreadable(format!("sheet '{name}': {e}"));
+    let mut reader = match workbook.worksheet_cells_reader(&name) {
+        Ok(reader) => reader,
+        // A chart sheet or the like holds no rows.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(sheet_error(e)),
+    };
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(sheet_error)? {
+        let (row, col) = cell.get_position();
+        let text = match Data::from(cell.get_value().clone()) {
+            Data::Empty => continue,
             Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
             Data::Int(n) => n.to_string(),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
             Data::Float(f) => f.to_string(),
-            Data::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Data::Bool(b) => if b { "yes" } else { "no" }.to_string(),
             Data::DateTime(dt) => excel_date(dt.as_f64()),
             Data::Error(e) => format!("#{e:?}"),
-            Data::Empty => String::new(),
-        }));
-        rows.push((first_row + i as u64 + 1, cells));
+        };
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(unreadable(format!(
+                "sheet '{name}': a cell beyond Excel's last row or column (XFD1048576); the workbook is damaged"
+            )));
+        }
+        cells.push((row, col, text));
+    }
+    // Rows in order, each as wide as its last cell; a later cell at the same place wins.
+    cells.sort_by_key(|&(row, col, _)| (row, col));
+    let mut rows: Vec<(u64, Vec<String>)> = Vec::new();
+    let mut total = 0usize;
+    for (row, col, text) in cells {
+        let line = u64::from(row) + 1;
+        if rows.last().is_none_or(|(l, _)| *l != line) {
+            rows.push((line, Vec::new()));
+        }
+        let Some((_, row_cells)) = rows.last_mut() else {
+            continue;
+        };
+        let col = col as usize;
+        if row_cells.len() <= col {
+            total += col + 1 - row_cells.len();
+            if total > MAX_CELLS {
+                return Err(unreadable(format!(
+                    "sheet '{name}': more than {MAX_CELLS} cells (counting the empty ones left of a value)"
+                )));
+            }
+            row_cells.resize(col + 1, String::new());
+        }
+        row_cells[col] = text;
     }
     Ok(rows)
 }
@@ -109,8 +165,10 @@ pub fn read_xlsx_rows(
 /// An Excel serial date (days since 1899-12-30) as `YYYY-MM-DD`.
 fn excel_date(serial: f64) -> String {
     let days = serial.floor() as i64;
-    jiff::civil::date(1899, 12, 30)
-        .checked_add(jiff::Span::new().days(days))
+    // A serial beyond jiff's range of days (±7.3 million) stays a number; `Span::days` panics.
+    jiff::Span::new()
+        .try_days(days)
+        .and_then(|span| jiff::civil::date(1899, 12, 30).checked_add(span))
         .map_or_else(|_| serial.to_string(), |d| d.to_string())
 }
 
