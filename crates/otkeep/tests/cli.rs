@@ -793,3 +793,74 @@ fn operations_history_imports_from_xlsx_and_kpis_print() {
     assert!(text(&o).contains("no zone named 'Nope'"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (data, restored) = (dir.join("data"), dir.join("restored"));
+    let o = otkeep(&data, &["demo", "--sites", "1", "--assets-per-site", "20"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let before = text(&otkeep(&data, &["verify-audit"]));
+    let head = before.split("head hash ").nth(1).expect("head hash").trim();
+
+    let file = dir.join("otkeep-backup.db");
+    let file_arg = file.display().to_string();
+    let o = otkeep(&data, &["backup", &file_arg]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("audit trail intact"), "{}", text(&o));
+    assert!(text(&o).contains(head), "{}", text(&o));
+    // Never over an existing file.
+    let o = otkeep(&data, &["backup", &file_arg]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("already exists"), "{}", text(&o));
+
+    let o = otkeep(&restored, &["restore", &file_arg]);
+    assert!(o.status.success(), "{}", text(&o));
+    let after = text(&otkeep(&restored, &["verify-audit"]));
+    assert!(after.contains(head), "{after}");
+    let export = |d: &Path| text(&otkeep(d, &["export", "assets"]));
+    assert_eq!(export(&data), export(&restored));
+    // A database with records is never restored over.
+    let o = otkeep(&restored, &["restore", &file_arg]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("not empty"), "{}", text(&o));
+    // Not a backup: a clear error naming the file.
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, "this is not a database").unwrap();
+    let o = otkeep(
+        &dir.join("fresh"),
+        &["restore", &junk.display().to_string()],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("junk.db"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn api_token_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-token-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = otkeep(&dir, &["user", "add", "robot", "--role", "operator"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = otkeep(
+        &dir,
+        &[
+            "user",
+            "token",
+            "robot",
+            "--name",
+            "nightly export",
+            "--read-only",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert!(token.len() > 40 && !token.contains(' '), "{token}");
+    assert!(text(&o).contains("nightly export"), "{}", text(&o));
+    let o = otkeep(&dir, &["user", "token", "robot", "--days", "400"]);
+    assert!(!o.status.success());
+    let o = otkeep(&dir, &["user", "token", "nobody"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -21,6 +21,7 @@ pub mod backup;
 pub mod baseline;
 pub mod change;
 mod columns;
+pub mod db_backup;
 mod demo;
 mod demo_gov;
 mod demo_ops;
