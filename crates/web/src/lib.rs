@@ -26,6 +26,8 @@ pub mod api;
 pub mod auth;
 pub mod certificate;
 pub mod due;
+#[doc(hidden)]
+pub mod edit_load;
 pub mod evidence;
 pub mod gap;
 pub mod governance;
