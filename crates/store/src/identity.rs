@@ -727,6 +727,26 @@ impl Store {
         Ok(false)
     }
 
+    /// Records that sign-ins from `client` are being throttled (once per burst, not per refused
+    /// attempt, so an attacker cannot flood the audit trail through it).
+    pub async fn audit_login_throttled(
+        &self,
+        client: Option<&str>,
+        username: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write(username, None).await?;
+        tx.append_event(
+            "login_throttled",
+            "account",
+            None,
+            None,
+            Some(json!({"username": username, "client": client, "cause": "too many sign-in attempts from this address"}).to_string()),
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// The live session behind a cookie value, with its account's grants (one query),
     /// extending its idle deadline; `None` when it is unknown, expired, or its account is
     /// disabled.

@@ -104,8 +104,16 @@ pub async fn login(
     // Attempts per client address, before any password is hashed: the account lockout alone
     // does not stop one client trying a few passwords on each of many accounts.
     if let Some(axum::Extension(throttle)) = throttle
-        && let Err(wait) = throttle.attempt(client.as_deref())
+        && let Err(refused) = throttle.attempt(client.as_deref())
     {
+        let wait = refused.wait;
+        let username: String = form.username.chars().take(100).collect();
+        if refused.first {
+            state
+                .store
+                .audit_login_throttled(client.as_deref(), &username)
+                .await?;
+        }
         tracing::warn!(
             client = client.as_deref().unwrap_or("unknown"),
             username = %form.username.chars().take(100).collect::<String>(),

@@ -23,6 +23,16 @@ pub struct LoginThrottle {
 struct Bucket {
     tokens: f64,
     at: Instant,
+    /// The bucket refused since its last accepted attempt (so the burst was already audited).
+    refusing: bool,
+}
+
+/// A refused attempt: how long to wait, and whether it starts a burst of refusals (the one to
+/// put in the audit trail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    pub wait: Duration,
+    pub first: bool,
 }
 
 impl LoginThrottle {
@@ -35,7 +45,7 @@ impl LoginThrottle {
 
     /// Takes one attempt for `client` (an address; requests without one share a bucket), or
     /// says how long to wait for the next.
-    pub fn attempt(&self, client: Option<&str>) -> Result<(), Duration> {
+    pub fn attempt(&self, client: Option<&str>) -> Result<(), Throttled> {
         let capacity = f64::from(self.per_minute);
         let rate = capacity / 60.0;
         let now = Instant::now();
@@ -54,19 +64,27 @@ impl LoginThrottle {
             .or_insert(Bucket {
                 tokens: capacity,
                 at: now,
+                refusing: false,
             });
         let tokens = refill(bucket);
         if tokens >= 1.0 {
             *bucket = Bucket {
                 tokens: tokens - 1.0,
                 at: now,
+                refusing: false,
             };
             Ok(())
         } else {
-            *bucket = Bucket { tokens, at: now };
-            Err(Duration::from_secs_f64(
-                ((1.0 - tokens) / rate).ceil().max(1.0),
-            ))
+            let first = !bucket.refusing;
+            *bucket = Bucket {
+                tokens,
+                at: now,
+                refusing: true,
+            };
+            Err(Throttled {
+                wait: Duration::from_secs_f64(((1.0 - tokens) / rate).ceil().max(1.0)),
+                first,
+            })
         }
     }
 }
@@ -81,8 +99,13 @@ mod tests {
         for _ in 0..3 {
             assert!(t.attempt(Some("10.0.0.1")).is_ok());
         }
-        let wait = t.attempt(Some("10.0.0.1")).unwrap_err();
-        assert!(wait >= Duration::from_secs(1) && wait <= Duration::from_secs(20));
+        let refused = t.attempt(Some("10.0.0.1")).unwrap_err();
+        assert!(refused.wait >= Duration::from_secs(1) && refused.wait <= Duration::from_secs(20));
+        assert!(
+            refused.first,
+            "the first refusal of a burst is the one audited"
+        );
+        assert!(!t.attempt(Some("10.0.0.1")).unwrap_err().first);
         assert!(t.attempt(Some("10.0.0.2")).is_ok());
     }
 }

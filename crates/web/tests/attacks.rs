@@ -2096,6 +2096,15 @@ async fn sign_in_brute_force_is_locked_out_and_throttled() {
         })
         .count();
     assert_eq!(sprayed, 5, "only the allowed attempts were checked");
+    // The throttling is audited once per burst, not once per refused attempt.
+    let throttled_events = events
+        .iter()
+        .filter(|e| {
+            e.action == "login_throttled"
+                && e.after.as_deref().unwrap_or("").contains("203.0.113.9")
+        })
+        .count();
+    assert_eq!(throttled_events, 1, "the burst is one audit event");
     let a = sign_in_from(&strict, "203.0.113.10", "target", "wrong").await;
     assert_eq!(
         a.status,
