@@ -11,7 +11,7 @@ use otkeep_store::{ListQuery, Store};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -424,6 +424,16 @@ struct ServeArgs {
     /// plain HTTP on a trusted network; browsers accept secure cookies on localhost anyway.
     #[arg(long, env = "OTKEEP_INSECURE_COOKIES")]
     insecure_cookies: bool,
+    /// Seconds a client has to send a complete request header (slow clients are cut off).
+    #[arg(long, env = "OTKEEP_HEADER_TIMEOUT_SECS", default_value_t = 30)]
+    header_timeout_secs: u64,
+    /// Minutes a request (its upload included) may take before it is answered 408.
+    #[arg(long, env = "OTKEEP_REQUEST_TIMEOUT_MINUTES", default_value_t = 15)]
+    request_timeout_minutes: u64,
+    /// Sign-in attempts per minute from one client address (then 429, audited). Behind a
+    /// reverse proxy every client shares the proxy's address: raise it there.
+    #[arg(long, env = "OTKEEP_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 20)]
+    login_attempts_per_minute: u32,
     /// Minutes without a request after which a session ends.
     #[arg(long, env = "OTKEEP_SESSION_IDLE_MINUTES", default_value_t = 30)]
     session_idle_minutes: i64,
@@ -1002,7 +1012,15 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
     // A daily snapshot of the program KPIs, so that trends exist.
     tokio::spawn(otkeep_web::program_kpi::snapshot_daily(state.store.clone()));
     println!("otkeep is running: open http://{addr}/  (Ctrl-C stops it)");
-    otkeep_web::serve(listener, state, async {
+    if args.header_timeout_secs == 0 || args.request_timeout_minutes == 0 {
+        bail!("the header and request timeouts must be at least 1");
+    }
+    let options = otkeep_web::ServeOptions {
+        header_read_timeout: Duration::from_secs(args.header_timeout_secs),
+        request_timeout: Duration::from_secs(args.request_timeout_minutes * 60),
+        login_attempts_per_minute: args.login_attempts_per_minute,
+    };
+    otkeep_web::serve_with(listener, state, options, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;

@@ -864,3 +864,25 @@ fn api_token_from_the_command_line() {
     assert!(!o.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn serve_refuses_timeouts_of_zero() {
+    let dir = std::env::temp_dir().join(format!("otkeep-cli-serve-{}", std::process::id()));
+    let o = otkeep(
+        &dir,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--header-timeout-secs",
+            "0",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("timeouts must be at least 1"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
