@@ -166,6 +166,11 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "group",
 ];
 
+/// The version of the matching rules (vendor keys, model and firmware comparison). Raise it
+/// whenever a change makes stored matches differ from what matching now computes: each database
+/// is then re-matched once, by one instance, in the background (`store::jobs`).
+pub const MATCHER_VERSION: u32 = 1;
+
 /// Built-in vendor aliases (normalised alias → normalised vendor). Users add their own.
 pub const VENDOR_ALIASES: &[(&str, &str)] = &[
     ("allen bradley", "rockwell automation"),

@@ -440,6 +440,18 @@ struct ServeArgs {
     /// Hours after sign-in after which a session ends regardless.
     #[arg(long, env = "OTKEEP_SESSION_HOURS", default_value_t = 12)]
     session_hours: i64,
+    /// A PostgreSQL streaming replica of the database (hot standby) for heavy reads: reports,
+    /// exports and roll-ups go there while it is no more than --read-max-lag-secs behind.
+    #[arg(long, env = "OTKEEP_READ_DATABASE_URL")]
+    read_database_url: Option<String>,
+    /// The most a heavy read from the replica may lag the primary, in seconds; when the replica
+    /// is further behind (or down) the read goes to the primary.
+    #[arg(long, env = "OTKEEP_READ_MAX_LAG_SECS", default_value_t = 5)]
+    read_max_lag_secs: u32,
+    /// This instance's name, recorded when it claims a background job (several instances may
+    /// share one PostgreSQL database). Default: host name and process id.
+    #[arg(long, env = "OTKEEP_INSTANCE")]
+    instance: Option<String>,
 }
 
 #[derive(Args)]
@@ -968,7 +980,16 @@ async fn load_demo(store: &Store, sites: usize, assets: usize) -> Result<()> {
 }
 
 async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
-    let store = db.open().await?;
+    let mut store = db.open().await?;
+    if let Some(url) = &args.read_database_url {
+        store = store
+            .attach_replica(
+                url,
+                jiff::SignedDuration::from_secs(i64::from(args.read_max_lag_secs)),
+            )
+            .await
+            .context("cannot use the read replica")?;
+    }
     if args.demo {
         let sites = store
             .list(
@@ -1009,8 +1030,11 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
         policy: Arc::new(policy),
         secure_cookies: !args.insecure_cookies,
     };
-    // A daily snapshot of the program KPIs, so that trends exist.
-    tokio::spawn(otkeep_web::program_kpi::snapshot_daily(state.store.clone()));
+    // Background jobs (KPI snapshot, session purge, re-matching): every instance looks, the
+    // database lets one of them run each.
+    let instance = args.instance.clone().unwrap_or_else(default_instance_name);
+    let jobs = state.store.clone();
+    tokio::spawn(async move { jobs.run_jobs_forever(&instance).await });
     println!("otkeep is running: open http://{addr}/  (Ctrl-C stops it)");
     if args.header_timeout_secs == 0 || args.request_timeout_minutes == 0 {
         bail!("the header and request timeouts must be at least 1");
@@ -1025,6 +1049,18 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
     })
     .await?;
     Ok(0)
+}
+
+/// `HOST:PID`: unique among the instances running at one time.
+fn default_instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "otkeep".into());
+    format!("{host}:{}", std::process::id())
 }
 
 async fn site_id(store: &Store, code: &str) -> Result<i64> {

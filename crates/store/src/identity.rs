@@ -962,6 +962,14 @@ impl Store {
         }
         let (password, hash) = self.new_one_time_password().await?;
         let mut tx = self.begin_write("otkeep (first start)", None).await?;
+        // Another instance starting on the same database may have been first.
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM account")
+            .fetch_one(tx.conn())
+            .await?
+            .try_get(0)?;
+        if n > 0 {
+            return Ok(None);
+        }
         let account = tx.create_account("admin", "Administrator", hash).await?;
         tx.add_grant(
             account.id,

@@ -29,11 +29,13 @@ pub mod document;
 mod due;
 pub mod governance;
 pub mod identity;
+pub mod jobs;
 pub mod kpi;
 pub mod migrate;
 pub mod observe;
 pub mod operations;
 pub mod read;
+pub mod replica;
 pub mod risk;
 pub mod sbom;
 pub mod supplier;
@@ -54,6 +56,7 @@ pub use identity::{
     Account, ApiToken, AuthPolicy, GrantRow, LoginOutcome, MEANINGS, Meaning, NewPassword, Session,
     Signature, TokenScope, sha256_bytes,
 };
+pub use jobs::{Claim, Job, JobRun};
 pub use operations::{KpiLine, OperationsKpis};
 pub use read::{ListQuery, Page, RefTitles, SortOrder};
 pub use risk::{Exception, ExceptionState, MethodVersion, RegisterRow};
@@ -124,11 +127,20 @@ pub struct Store {
     /// Serialises writers inside this process; across processes the database lock does it
     /// (`BEGIN IMMEDIATE` on SQLite, an advisory lock on PostgreSQL).
     write_lock: tokio::sync::Mutex<()>,
+    /// A streaming replica for heavy reads, used while it is fresh enough (see [`replica`]).
+    replica: Option<replica::Replica>,
 }
 
 impl Store {
     /// Opens (and creates, for SQLite) the database at `url` and applies pending migrations.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        migrate::migrate(&store.pool, store.backend).await?;
+        Ok(store)
+    }
+
+    /// Opens the database at `url` without migrating it.
+    async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -160,13 +172,12 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        let store = Store {
+        Ok(Store {
             pool,
             backend,
             write_lock: tokio::sync::Mutex::new(()),
-        };
-        migrate::migrate(&store.pool, backend).await?;
-        Ok(store)
+            replica: None,
+        })
     }
 
     /// Opens the SQLite database `otkeep.db` in `dir`, creating the folder if needed.
@@ -202,6 +213,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(replica) = &self.replica {
+            replica.close().await;
+        }
         self.pool.close().await;
     }
 }

@@ -200,6 +200,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 26,
+        name: "Background job leases shared by every instance",
+        common: include_str!("migrations/0026_job_run.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {

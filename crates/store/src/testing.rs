@@ -75,6 +75,26 @@ impl TestDb {
         })
     }
 
+    /// A new PostgreSQL database holding a copy of `primary` as it is now: a read replica
+    /// that stopped replaying at this point, so its staleness is known exactly. `None` when
+    /// PostgreSQL tests are not configured.
+    pub async fn frozen_copy(primary: &Store) -> Option<TestDb> {
+        let replica = TestDb::postgres().await?;
+        let file = std::env::temp_dir().join(format!("{}.db", unique_name()));
+        primary
+            .backup_to(&file)
+            .await
+            .expect("backup of the primary");
+        let target = replica.open().await.expect("open the copy");
+        target
+            .restore_from(&file)
+            .await
+            .expect("restore into the copy");
+        target.close().await;
+        let _ = std::fs::remove_file(&file);
+        Some(replica)
+    }
+
     pub async fn open(&self) -> Result<Store, StoreError> {
         Store::open(&self.url).await
     }

@@ -215,6 +215,8 @@ pub async fn organization(
     State(state): State<AppState>,
     p: Principal,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (sites, total) = site_rollups(&state, &p).await?;
     let page = OrgPage {
         nav: Nav::new("gap", &p),
@@ -981,6 +983,8 @@ pub async fn organization_xlsx(
     State(state): State<AppState>,
     p: Principal,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (headers, rows) = organization_rows(&state, &p).await?;
     // Every site's requirement list, one sheet, the site first.
     let mut requirements = Vec::new();
@@ -1017,6 +1021,8 @@ pub async fn organization_csv(
     State(state): State<AppState>,
     p: Principal,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (headers, rows) = organization_rows(&state, &p).await?;
     let out = otkeep_report::write_table(&headers, &rows, Vec::new())
         .map_err(|e| UiError::Internal(e.to_string()))?;

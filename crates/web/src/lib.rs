@@ -70,6 +70,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state heavy read-only handlers (reports, exports, roll-ups) work on: the same, with
+    /// the store switched to the read replica when one is attached and fresh enough
+    /// (`otkeep_store::replica`). Never use it for a handler that writes.
+    pub async fn for_heavy_reads(&self) -> AppState {
+        match self.store.heavy_reads().await {
+            Some(replica) => AppState {
+                store: replica.clone(),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
+    }
+
     pub fn new(store: Arc<Store>) -> AppState {
         AppState {
             store,

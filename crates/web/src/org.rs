@@ -45,6 +45,8 @@ struct OrgDashboard {
 }
 
 pub async fn page(State(state): State<AppState>, p: Principal) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (sites, total) = site_rollups(&state, &p).await?;
     let ids: Vec<i64> = sites.iter().map(|(s, _)| s.id).collect();
     let today = jiff::Zoned::now().date();

@@ -94,6 +94,8 @@ pub async fn page(
     p: Principal,
     Query(params): Query<PageParams>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let readable = p.read_scope(&TREATMENT_KIND)?;
     let (chosen, scope) = chosen_site(params.site_id.as_deref(), readable.clone());
     let now = jiff::Zoned::now().datetime();
@@ -330,21 +332,4 @@ pub async fn api_history(
         .map(|p| json!({"day": p.day, "site_id": p.site_id, "kpi": p.kpi, "value": p.value}))
         .collect();
     Ok(Json(json!({"points": points})))
-}
-
-/// Keeps a daily snapshot: takes today's when it is missing, then checks every hour. Runs for
-/// the life of the server.
-pub async fn snapshot_daily(store: std::sync::Arc<otkeep_store::Store>) {
-    loop {
-        let now = jiff::Zoned::now().datetime();
-        match store.has_kpi_snapshot(now.date()).await {
-            Ok(false) => match store.snapshot_kpis("otkeep", now).await {
-                Ok(n) => tracing::info!(values = n, "daily KPI snapshot taken"),
-                Err(e) => tracing::warn!(error = %e, "daily KPI snapshot failed"),
-            },
-            Ok(true) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot read the KPI snapshots"),
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
-    }
 }

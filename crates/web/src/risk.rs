@@ -264,6 +264,8 @@ pub async fn register_csv(
     p: Principal,
     Query(params): Query<RegisterParams>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let rows = register_table(&state, &p, &params).await?;
     let bytes = otkeep_report::write_table(REGISTER_HEADERS, &rows, Vec::new())
         .map_err(|e| UiError::Internal(e.to_string()))?;
@@ -279,6 +281,8 @@ pub async fn register_xlsx(
     p: Principal,
     Query(params): Query<RegisterParams>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let rows = register_table(&state, &p, &params).await?;
     let bytes = otkeep_report::write_xlsx(&[otkeep_report::Sheet {
         name: "Risk register",

@@ -115,6 +115,20 @@ impl TestClient {
         client
     }
 
+    /// The same credential against another instance: a server of its own on `store` (a second
+    /// connection to the same database), as a load balancer would send the next request.
+    pub fn on(&self, store: Arc<Store>) -> TestClient {
+        let state = AppState {
+            store,
+            ..self.state.clone()
+        };
+        TestClient {
+            router: router(state.clone()),
+            state,
+            credential: self.credential.clone(),
+        }
+    }
+
     /// The same server, with a bearer token instead.
     pub fn with_bearer(&self, token: &str) -> TestClient {
         TestClient {

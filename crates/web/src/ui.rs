@@ -793,6 +793,8 @@ pub async fn export_csv(
     Path(plural): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let kind = kind_of(&plural)?;
     let scope = p.read_scope(kind)?;
     let mut q =

@@ -443,6 +443,8 @@ pub async fn page(
     Path(slug): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (def, doc, _) = document_for(&state, &p, &slug, &params).await?;
     let page = ReportPage {
         nav: Nav::new("reports", &p),
@@ -461,6 +463,8 @@ pub async fn pdf_download(
     Path(slug): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (def, doc, site) = document_for(&state, &p, &slug, &params).await?;
     let name = file_name(def, &doc, site.as_ref(), "pdf");
     let bytes = pdf(doc).await.map_err(UiError::Internal)?;
@@ -474,6 +478,8 @@ pub async fn xlsx_download(
     Path(slug): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, UiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let (def, doc, site) = document_for(&state, &p, &slug, &params).await?;
     let name = file_name(def, &doc, site.as_ref(), "xlsx");
     let bytes = otkeep_report::document::xlsx(&doc).map_err(UiError::Internal)?;
@@ -506,6 +512,8 @@ pub async fn api_report(
     Path(slug): Path<String>,
     Query(params): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
+    // Read-only: a fresh read replica may serve it.
+    let state = state.for_heavy_reads().await;
     let format = params.format.clone().unwrap_or_else(|| "json".into());
     if !["json", "pdf", "xlsx", "html"].contains(&format.as_str()) {
         return Err(ApiError::invalid(vec![otkeep_core::FieldError::new(
