@@ -139,8 +139,11 @@ pub async fn serve(
     serve_with(listener, state, ServeOptions::default(), shutdown).await
 }
 
+/// How long a stopping server waits for the requests in progress.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves the application on `listener` until `shutdown` completes; open connections then
-/// finish their current request.
+/// finish their current request (for at most [`SHUTDOWN_GRACE`]).
 ///
 /// Not `axum::serve`: it sets no timer on hyper's connections, so a client that sends its
 /// request header one byte at a time keeps a connection (and a task) for ever. Here each
@@ -217,6 +220,16 @@ pub async fn serve_with(
     }
     drop(close_rx);
     let _ = close_tx.send(());
-    close_tx.closed().await;
+    // Requests still waiting (for a database that went away, say) do not hold the stop for
+    // ever: what was acknowledged is committed; the rest was never promised.
+    if tokio::time::timeout(SHUTDOWN_GRACE, close_tx.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "stopping with requests still in progress after {}s",
+            SHUTDOWN_GRACE.as_secs()
+        );
+    }
     Ok(())
 }
