@@ -3,7 +3,6 @@
 //! heavy reads are served from a read replica only while it is within its staleness bound, and
 //! ordinary pages always read the primary (read-your-writes).
 
-use otkeep_store::Store;
 use otkeep_store::testing::TestDb;
 use otkeep_web::testing::TestClient;
 use serde_json::json;
