@@ -1030,7 +1030,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<i32> {
         policy: Arc::new(policy),
         secure_cookies: !args.insecure_cookies,
     };
-    // Background jobs (KPI snapshot, session purge, re-matching): every instance looks, the
+    // Background jobs (KPI snapshot, housekeeping, re-matching): every instance looks, the
     // database lets one of them run each.
     let instance = args.instance.clone().unwrap_or_else(default_instance_name);
     let jobs = state.store.clone();

@@ -23,16 +23,17 @@ pub const LEASE: SignedDuration = SignedDuration::from_mins(30);
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The jobs, in the order an instance runs them.
-pub const JOBS: &[Job] = &[Job::KpiSnapshot, Job::SessionPurge, Job::AdvisoryRematch];
+pub const JOBS: &[Job] = &[Job::KpiSnapshot, Job::Housekeeping, Job::AdvisoryRematch];
 
 /// A background job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
     /// The daily snapshot of the program KPIs (trends).
     KpiSnapshot,
-    /// Removing expired sessions, daily (expired ones are refused anyway; this keeps the table
-    /// small).
-    SessionPurge,
+    /// Daily housekeeping: removing expired sessions (refused anyway; this keeps the table
+    /// small) and refreshing SQLite's query-planner statistics (without them a filtered list
+    /// over 500,000 assets takes seconds instead of milliseconds).
+    Housekeeping,
     /// Matching every advisory again when this release matches differently from the one that
     /// computed the stored matches ([`otkeep_core::advisory::MATCHER_VERSION`]).
     AdvisoryRematch,
@@ -42,7 +43,7 @@ impl Job {
     pub fn name(self) -> &'static str {
         match self {
             Job::KpiSnapshot => "kpi-snapshot",
-            Job::SessionPurge => "session-purge",
+            Job::Housekeeping => "housekeeping",
             Job::AdvisoryRematch => "advisory-rematch",
         }
     }
@@ -50,7 +51,7 @@ impl Job {
     /// The period a run at `now` belongs to: one run per period.
     pub fn period(self, now: &Zoned) -> String {
         match self {
-            Job::KpiSnapshot | Job::SessionPurge => now.date().to_string(),
+            Job::KpiSnapshot | Job::Housekeeping => now.date().to_string(),
             Job::AdvisoryRematch => {
                 format!("matcher-{}", otkeep_core::advisory::MATCHER_VERSION)
             }
@@ -265,8 +266,16 @@ impl Store {
                 let n = self.snapshot_kpis("otkeep", now.datetime()).await?;
                 format!("{n} KPI values")
             }
-            Job::SessionPurge => {
-                format!("{} expired sessions removed", self.purge_sessions().await?)
+            Job::Housekeeping => {
+                let sessions = self.purge_sessions().await?;
+                self.refresh_statistics().await?;
+                format!("{sessions} expired sessions removed; statistics refreshed")
+            }
+            // Matches stored before versioning were computed by matcher 1: nothing to redo. (At
+            // 100 sites a re-match holds the write lock for minutes; only a real change of the
+            // rules is worth that.)
+            Job::AdvisoryRematch if otkeep_core::advisory::MATCHER_VERSION == 1 => {
+                "stored matches are matcher 1's: nothing to redo".to_string()
             }
             Job::AdvisoryRematch => {
                 let mut tx = self

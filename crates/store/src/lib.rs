@@ -136,7 +136,20 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url).await?;
         migrate::migrate(&store.pool, store.backend).await?;
+        store.refresh_statistics().await?;
         Ok(store)
+    }
+
+    /// Refreshes the query planner's statistics where the database does not do it itself
+    /// (SQLite: `PRAGMA optimize`, sampling at most 1,000 rows per index; PostgreSQL's
+    /// autovacuum analyzes on its own). Run at start and daily.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            let mut conn = self.pool.acquire().await?;
+            conn.execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                .await?;
+        }
+        Ok(())
     }
 
     /// Opens the database at `url` without migrating it.
