@@ -16,8 +16,9 @@ use serde_json::json;
 use sqlx::Row;
 
 /// How long a claimed run belongs to its holder before another instance may take it over.
-/// Longer than any job takes at 100 sites (the KPI snapshot, the slowest, takes seconds).
-pub const LEASE: SignedDuration = SignedDuration::from_mins(30);
+/// Longer than any job takes: at 100 sites × 5,000 assets the KPI snapshot, the slowest, took
+/// 160 s on SQLite and over 20 minutes on PostgreSQL (`deploy/scale-bench`).
+pub const LEASE: SignedDuration = SignedDuration::from_hours(2);
 
 /// How often an instance looks for due jobs.
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(300);
