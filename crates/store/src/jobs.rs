@@ -272,11 +272,11 @@ impl Store {
                 self.refresh_statistics().await?;
                 format!("{sessions} expired sessions removed; statistics refreshed")
             }
-            // Matches stored before versioning were computed by matcher 1: nothing to redo. (At
-            // 100 sites a re-match holds the write lock for minutes; only a real change of the
-            // rules is worth that.)
-            Job::AdvisoryRematch if otkeep_core::advisory::MATCHER_VERSION == 1 => {
-                "stored matches are matcher 1's: nothing to redo".to_string()
+            // Only a change of the rules since a recorded earlier version is worth a re-match
+            // (at 100 sites it holds the write lock for minutes). A database without one has
+            // matches computed by the rules in force until now.
+            Job::AdvisoryRematch if !self.matcher_changed(now).await? => {
+                "no earlier matcher version recorded: nothing to redo".to_string()
             }
             Job::AdvisoryRematch => {
                 let mut tx = self
@@ -287,6 +287,17 @@ impl Store {
                 format!("{n} matches")
             }
         })
+    }
+
+    /// Whether an earlier matcher version finished its re-match run here (so the stored
+    /// matches were computed by other rules than this release's).
+    async fn matcher_changed(&self, now: &Zoned) -> Result<bool, StoreError> {
+        let current = Job::AdvisoryRematch.period(now);
+        Ok(self
+            .job_runs(Job::AdvisoryRematch.name())
+            .await?
+            .iter()
+            .any(|r| r.finished_at.is_some() && r.period != current))
     }
 
     /// Runs every due job this instance wins, in [`JOBS`] order.

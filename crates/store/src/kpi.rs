@@ -257,16 +257,6 @@ impl Store {
         Ok(rows.len())
     }
 
-    /// Whether a snapshot of `day` exists.
-    pub async fn has_kpi_snapshot(&self, day: Date) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query("SELECT COUNT(*) FROM kpi_snapshot WHERE day = $1")
-            .bind(day.to_string())
-            .fetch_one(self.pool())
-            .await?
-            .try_get(0)?;
-        Ok(n > 0)
-    }
-
     /// The snapshotted values of the sites in `sites` (and [`ORGANIZATION`] when included)
     /// from `since` on, by day.
     pub async fn kpi_history(

@@ -135,6 +135,51 @@ async fn jobs_run_once_across_instances(db: &TestDb) {
     close_all(&stores).await;
 }
 
+/// Advisories are matched again only when the matching rules changed since a recorded earlier
+/// version: not on a database that never recorded one, then once after a change.
+async fn advisory_rematch_follows_a_matcher_change(db: &TestDb) {
+    let stores = instances(db).await;
+    let now = jiff::Zoned::now();
+    let first = stores[0]
+        .run_job(Job::AdvisoryRematch, "a", &now)
+        .await
+        .unwrap();
+    assert!(
+        first
+            .as_ref()
+            .is_some_and(|o| o.as_ref().is_ok_and(|s| s.contains("nothing to redo"))),
+        "{first:?}"
+    );
+    // As if an earlier release (matcher 0) had finished its run, and this one changed the rules.
+    sqlx::query("DELETE FROM job_run WHERE job = 'advisory-rematch'")
+        .execute(stores[0].pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO job_run (job, period, holder, claimed_at, lease_until, finished_at, attempts, outcome) \
+         VALUES ('advisory-rematch', 'matcher-0', 'old', '2020-01-01T00:00:00.000000Z', '2020-01-01T00:00:00.000000Z', '2020-01-01T00:00:00.000000Z', 1, 'ok')",
+    )
+    .execute(stores[0].pool())
+    .await
+    .unwrap();
+    let ran = futures_util::future::join_all(stores.iter().enumerate().map(|(i, s)| {
+        let now = now.clone();
+        async move {
+            s.run_job(Job::AdvisoryRematch, &format!("i{i}"), &now)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    let outcomes: Vec<_> = ran.into_iter().flatten().collect();
+    assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+    assert!(
+        outcomes[0].as_ref().is_ok_and(|s| s.ends_with("matches")),
+        "the re-match must have run: {outcomes:?}"
+    );
+    close_all(&stores).await;
+}
+
 /// A holder that died keeps its run until the lease expires; then another instance takes it
 /// over, and the dead holder can no longer finish it.
 async fn expired_lease_is_taken_over(db: &TestDb) {
@@ -258,6 +303,7 @@ macro_rules! both {
 
 both!(
     jobs_run_once_across_instances,
+    advisory_rematch_follows_a_matcher_change,
     expired_lease_is_taken_over,
     one_audit_chain_under_concurrent_instances
 );
