@@ -220,47 +220,17 @@ pub(crate) fn site_filter(scope: &Scope, column: &str) -> String {
     }
 }
 
-impl Store {
-    /// Every record matching `q` (all pages of at most [`MAX_PER_PAGE`]); for reports and
-    /// checks that need the whole set.
-    pub async fn list_all(
-        &self,
-        kind: &'static KindDef,
-        q: &ListQuery,
-    ) -> Result<Vec<Record>, StoreError> {
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let p = self
-                .list(
-                    kind,
-                    &ListQuery {
-                        page,
-                        per_page: MAX_PER_PAGE,
-                        ..q.clone()
-                    },
-                )
-                .await?;
-            let pages = p.pages();
-            out.extend(p.records);
-            if page >= pages {
-                return Ok(out);
-            }
-            page += 1;
-        }
-    }
+/// The records matching a [`ListQuery`], in its order: `FROM`, `WHERE` and `ORDER BY` parts.
+/// Ties on the sort field are broken by id, so the order is total and pages never overlap.
+struct Ordered {
+    /// `table t` and, when sorting by a reference, the join to the referenced table (`s`).
+    from: String,
+    filter: Where,
+    order_by: String,
+}
 
-    /// One record by id.
-    pub async fn get(&self, kind: &'static KindDef, id: i64) -> Result<Option<Record>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(get_in(&mut conn, kind, id).await?)
-    }
-
-    /// A page of records matching `q`, with the total count.
-    pub async fn list(&self, kind: &'static KindDef, q: &ListQuery) -> Result<Page, StoreError> {
-        let w = list_where(kind, q);
-        let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
-        let page = q.page.max(1);
+impl Ordered {
+    fn new(kind: &'static KindDef, q: &ListQuery) -> Result<Ordered, StoreError> {
         let sort_field = q
             .sort
             .and_then(|s| kind.field(s))
@@ -286,13 +256,85 @@ impl Store {
             }
             _ => (String::new(), format!("t.{}", sort_field.name)),
         };
-        let offset = i64::from(page - 1) * i64::from(per_page);
-        let sql = format!(
-            "SELECT {} FROM {} t{join}{} ORDER BY {sort_expr} {dir}, t.id {dir} LIMIT {per_page} OFFSET {offset}",
+        Ok(Ordered {
+            from: format!("{} t{join}", kind.table),
+            filter: list_where(kind, q),
+            order_by: format!("{sort_expr} {dir}, t.id {dir}"),
+        })
+    }
+
+    /// Every matching record.
+    fn all(&self, kind: &KindDef) -> String {
+        format!(
+            "SELECT {} FROM {}{} ORDER BY {}",
             select_list(kind, "t"),
-            kind.table,
-            w.sql(),
-        );
+            self.from,
+            self.filter.sql(),
+            self.order_by
+        )
+    }
+
+    /// One page. The page's ids are found first and only their rows are read: with the records
+    /// themselves, PostgreSQL reads every skipped row from the table (page 10,000 of 500,000
+    /// assets took 1.4 s); the ids alone come from an index.
+    fn page(&self, kind: &KindDef, limit: u32, offset: i64) -> String {
+        format!(
+            "SELECT {} FROM {from} JOIN (SELECT t.id AS page_id FROM {from}{} ORDER BY {order} LIMIT {limit} OFFSET {offset}) p ON p.page_id = t.id ORDER BY {order}",
+            select_list(kind, "t"),
+            self.filter.sql(),
+            from = self.from,
+            order = self.order_by,
+        )
+    }
+}
+
+impl Store {
+    /// Every record matching `q`, in the list's order; for reports, exports and checks that
+    /// need the whole set.
+    ///
+    /// One streamed query rather than page after page: `OFFSET` paging re-reads every skipped
+    /// row (quadratic: the daily KPI snapshot over 500,000 assets took minutes) and, between
+    /// pages, a concurrent write could shift a record past the cursor or show it twice.
+    pub async fn list_all(
+        &self,
+        kind: &'static KindDef,
+        q: &ListQuery,
+    ) -> Result<Vec<Record>, StoreError> {
+        use futures_util::TryStreamExt;
+        let ordered = Ordered::new(kind, q)?;
+        let mut conn = self.pool.acquire().await?;
+        let mut out = Vec::new();
+        {
+            let mut rows = bind_all(
+                sqlx::query(AssertSqlSafe(ordered.all(kind))),
+                &ordered.filter.params,
+            )
+            .fetch(&mut *conn);
+            while let Some(row) = rows.try_next().await? {
+                out.push(decode(kind, &row)?);
+            }
+        }
+        // Children by owner id lists of bounded length (one `IN (…)` per chunk and field).
+        for chunk in out.chunks_mut(MAX_PER_PAGE as usize) {
+            load_children(&mut conn, kind, chunk).await?;
+        }
+        Ok(out)
+    }
+
+    /// One record by id.
+    pub async fn get(&self, kind: &'static KindDef, id: i64) -> Result<Option<Record>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(get_in(&mut conn, kind, id).await?)
+    }
+
+    /// A page of records matching `q`, with the total count.
+    pub async fn list(&self, kind: &'static KindDef, q: &ListQuery) -> Result<Page, StoreError> {
+        let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
+        let page = q.page.max(1);
+        let ordered = Ordered::new(kind, q)?;
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let sql = ordered.page(kind, per_page, offset);
+        let w = &ordered.filter;
         let mut conn = self.pool.acquire().await?;
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(&mut *conn)

@@ -20,6 +20,7 @@ otkeep_store::on_both_backends!(
     a_removed_audit_event_is_detected,
     referenced_records_cannot_be_deleted,
     lists_filter_search_sort_and_paginate,
+    list_all_returns_every_match_in_list_order,
     an_uncommitted_transaction_leaves_nothing,
     migrations_are_idempotent,
     sl_t_changes_need_a_new_justification,
@@ -549,6 +550,108 @@ async fn lists_filter_search_sort_and_paginate(store: Arc<Store>) {
             .await
             .unwrap(),
         Some(f.dmz)
+    );
+}
+
+/// `list_all` (reports, exports, the KPI snapshot) returns the same records in the same order as
+/// the list's pages, children included, beyond several chunks of `MAX_PER_PAGE`.
+async fn list_all_returns_every_match_in_list_order(store: Arc<Store>) {
+    let store = &*store;
+    let f = fixture(store).await;
+    let mut tx = store.begin_write("alice", None).await.unwrap();
+    for i in 0..1_100 {
+        // Sorted by zone A below: 550 records share each value, so the order rests on its tie-break.
+        let (zone, name) = if i % 2 == 0 {
+            (f.dmz, format!("C-{:04}", i / 2))
+        } else {
+            (f.control, format!("C-{:04}", i / 2))
+        };
+        let (other, tag) = if zone == f.dmz {
+            (f.control, "d")
+        } else {
+            (f.dmz, "c")
+        };
+        let name = format!("{name}-{tag}");
+        tx.create(
+            &CONDUIT_KIND,
+            vals(
+                &CONDUIT_KIND,
+                json!({
+                    "site_id": f.site, "name": name, "zone_a_id": zone, "zone_b_id": other,
+                    "channels": [
+                        {"protocol": "Modbus/TCP", "port": 502 + (i % 7), "transport": "tcp", "direction": "a_to_b"},
+                        {"protocol": "S7comm", "port": 102, "transport": "tcp", "direction": "both"}
+                    ],
+                    "sl_t": [2,2,2,2,2,1,2], "owner": "OT lead"
+                }),
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut q = ListQuery {
+        sort: Some("zone_a_id"),
+        order: SortOrder::Desc,
+        ..ListQuery::default()
+    };
+    q.filters.insert("site_id", Value::Int(f.site));
+    let all = store.list_all(&CONDUIT_KIND, &q).await.unwrap();
+    assert_eq!(all.len(), 1_100);
+    let mut paged = Vec::new();
+    for page in 1..=3 {
+        let p = store
+            .list(
+                &CONDUIT_KIND,
+                &ListQuery {
+                    page,
+                    per_page: otkeep_store::read::MAX_PER_PAGE,
+                    ..q.clone()
+                },
+            )
+            .await
+            .unwrap();
+        paged.extend(p.records);
+    }
+    let ids = |rs: &[otkeep_core::Record]| rs.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(&all), ids(&paged), "the same records in the same order");
+    assert_eq!(
+        all.first().map(|r| r.get("zone_a_id").as_int()),
+        Some(Some(f.dmz))
+    );
+    assert_eq!(
+        all.last().map(|r| r.get("zone_a_id").as_int()),
+        Some(Some(f.control))
+    );
+    for (a, p) in all.iter().zip(&paged) {
+        assert_eq!(
+            a.values,
+            p.values,
+            "children (channels) loaded for {}",
+            a.title()
+        );
+    }
+    let last = all.last().unwrap();
+    assert!(
+        matches!(last.get("channels"), Value::Channels(c) if c.len() == 2),
+        "the last chunk has its children too"
+    );
+
+    // Filters and scope apply as in a list.
+    let none = ListQuery {
+        scope: Scope::Limited {
+            sites: vec![f.other_site],
+            records: vec![],
+        },
+        ..ListQuery::default()
+    };
+    assert!(
+        store
+            .list_all(&CONDUIT_KIND, &none)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 
