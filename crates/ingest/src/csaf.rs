@@ -416,7 +416,7 @@ pub async fn import_csaf_files(
 ) -> Result<CsafReport, otkeep_store::StoreError> {
     let mut report = CsafReport::default();
     let mut tx = store.begin_write(actor, Some("CSAF import")).await?;
-    let index = tx.match_index().await?;
+    let mut index = tx.match_index().await?;
     // Oldest first, so that several versions of one advisory in a batch end at the newest.
     let mut parsed: Vec<(String, Advisory)> = Vec::with_capacity(files.len());
     for (i, f) in files.iter().enumerate() {
@@ -436,7 +436,7 @@ pub async fn import_csaf_files(
     }
     parsed.sort_by(|a, b| a.1.current_release.cmp(&b.1.current_release));
     for (name, advisory) in &parsed {
-        match tx.import_advisory(advisory, name, &index).await? {
+        match tx.import_advisory(advisory, name, &mut index).await? {
             otkeep_store::AdvisoryOutcome::Created { matches, .. } => {
                 report.created += 1;
                 report.matches += matches;

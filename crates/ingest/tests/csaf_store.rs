@@ -94,6 +94,22 @@ async fn advisories_import_match_and_triage(store: Arc<Store>) {
         asset("PLC-9", "Siemens", "6ES7 999-9ZZ99-9ZZ9", "V1.0"),
     )
     .await;
+    // The same product spelled otherwise falls in the SCALANCE group and matches too; one
+    // vendor's name with another's model matches neither.
+    let sw2 = create(
+        store,
+        &ASSET_KIND,
+        asset("SW-1B", "SIEMENS AG", "6gk5804-0ap00-2aa2", "V7.1.0"),
+    )
+    .await
+    .id;
+    let crossed = create(
+        store,
+        &ASSET_KIND,
+        asset("NMS-1B", "Hitachi Energy", "6GK5804-0AP00-2AA2", "V7.1.0"),
+    )
+    .await
+    .id;
 
     let bad = temp(
         "bad.json",
@@ -115,9 +131,18 @@ async fn advisories_import_match_and_triage(store: Arc<Store>) {
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].path, "document.title");
     assert!(report.failed[0].file.ends_with("bad.json"));
-    assert_eq!(report.matches, 4, "UNEM, SCALANCE, EN2T twice");
-
+    assert_eq!(
+        report.matches, 5,
+        "UNEM, SCALANCE in two spellings, EN2T twice"
+    );
     let all = otkeep_core::access::Scope::All;
+    let of = |asset: i64| store.advisory_matches(&all, None, Some(asset));
+    assert_eq!(of(sw2).await.unwrap().len(), 1, "the other spelling");
+    assert!(
+        of(crossed).await.unwrap().is_empty(),
+        "vendor of one, model of another"
+    );
+
     let m = store
         .advisory_matches(&all, None, Some(unem))
         .await

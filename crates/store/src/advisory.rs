@@ -51,10 +51,15 @@ pub struct GroupAsset {
 #[derive(Debug, Clone)]
 pub struct ModelGroup {
     pub facts: ModelFacts,
-    pub assets: Vec<GroupAsset>,
+    /// How assets spell the group's vendor and model (several spellings can fall in one group).
+    spellings: Vec<(String, String)>,
+    /// The group's assets, loaded the first time an advisory's product names the model: most
+    /// groups are never named, and loading every asset for each upload took seconds at
+    /// 500,000 assets.
+    assets: Option<Vec<GroupAsset>>,
 }
 
-/// Assets grouped by vendor key and model, and the alias table, loaded once for a batch.
+/// Asset groups by vendor key and model, and the alias table, loaded once for a batch.
 #[derive(Debug, Default)]
 pub struct MatchIndex {
     pub aliases: Vec<(String, String)>,
@@ -118,45 +123,112 @@ fn cves(a: &Advisory) -> String {
 }
 
 impl WriteTx<'_> {
-    /// Loads what matching needs: every asset with a vendor and model, and the aliases.
+    /// Loads what matching needs: the aliases and the groups of assets by vendor and model
+    /// (read from the index `asset_vendor_model`); a group's assets are loaded when an
+    /// advisory first names its model (see [`WriteTx::load_named_groups`]).
     pub async fn match_index(&mut self) -> Result<MatchIndex, StoreError> {
         let aliases = load_aliases(self.conn()).await?;
         let rows = sqlx::query(
-            "SELECT id, site_id, vendor, model, firmware_version FROM asset WHERE vendor IS NOT NULL AND model IS NOT NULL",
+            "SELECT DISTINCT vendor, model FROM asset WHERE vendor IS NOT NULL AND model IS NOT NULL",
         )
         .fetch_all(self.conn())
         .await?;
         let mut groups: HashMap<(String, String), ModelGroup> = HashMap::new();
-        let mut vendor_keys: HashMap<String, String> = HashMap::new();
         for r in &rows {
-            let vendor: String = r.try_get(2)?;
-            let model: String = r.try_get(3)?;
-            let key = vendor_keys
-                .entry(vendor.clone())
-                .or_insert_with(|| vendor_key(&vendor, &aliases))
-                .clone();
+            let vendor: String = r.try_get(0)?;
+            let model: String = r.try_get(1)?;
+            let key = vendor_key(&vendor, &aliases);
             if key.is_empty() || model.trim().is_empty() {
                 continue;
             }
-            let firmware = r.try_get::<Option<String>, _>(4)?.unwrap_or_default();
             groups
                 .entry((key, model.trim().to_lowercase()))
                 .or_insert_with(|| ModelGroup {
                     facts: ModelFacts::new(&model),
-                    assets: Vec::new(),
+                    spellings: Vec::new(),
+                    assets: None,
                 })
-                .assets
-                .push(GroupAsset {
-                    id: r.try_get(0)?,
-                    site: r.try_get(1)?,
-                    firmware: FirmwareVersion::parse(&firmware),
-                });
+                .spellings
+                .push((vendor, model));
         }
         let mut by_vendor: HashMap<String, Vec<ModelGroup>> = HashMap::new();
         for ((vendor, _), g) in groups {
             by_vendor.entry(vendor).or_default().push(g);
         }
         Ok(MatchIndex { aliases, by_vendor })
+    }
+
+    /// Loads the assets of every group of `by_vendor` whose model one of `products` names and
+    /// that is not loaded yet, in a few queries (by the spellings' vendors and models).
+    async fn load_named_groups(
+        &mut self,
+        products: &[CompiledProduct],
+        by_vendor: &mut HashMap<String, Vec<ModelGroup>>,
+    ) -> Result<(), StoreError> {
+        // (vendor spelling, model spelling) → (vendor key, group position)
+        let mut wanted: HashMap<(String, String), (String, usize)> = HashMap::new();
+        for p in products {
+            let Some(groups) = by_vendor.get(&p.vendor_key) else {
+                continue;
+            };
+            for (i, g) in groups.iter().enumerate() {
+                if g.assets.is_none() && p.model_match(&g.facts).is_some() {
+                    for spelling in &g.spellings {
+                        wanted.insert(spelling.clone(), (p.vendor_key.clone(), i));
+                    }
+                }
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut loaded: HashMap<(String, usize), Vec<GroupAsset>> = HashMap::new();
+        for target in wanted.values() {
+            loaded.entry(target.clone()).or_default();
+        }
+        let spellings: Vec<&(String, String)> = wanted.keys().collect();
+        for chunk in spellings.chunks(100) {
+            let mut vendors: Vec<&str> = chunk.iter().map(|(v, _)| v.as_str()).collect();
+            let mut models: Vec<&str> = chunk.iter().map(|(_, m)| m.as_str()).collect();
+            vendors.sort_unstable();
+            vendors.dedup();
+            models.sort_unstable();
+            models.dedup();
+            let placeholders = |from: usize, n: usize| {
+                (from..from + n)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let sql = format!(
+                "SELECT id, site_id, vendor, model, firmware_version FROM asset WHERE vendor IN ({}) AND model IN ({})",
+                placeholders(1, vendors.len()),
+                placeholders(vendors.len() + 1, models.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for v in vendors.iter().chain(&models) {
+                q = q.bind(v.to_string());
+            }
+            for r in q.fetch_all(self.conn()).await? {
+                let spelling: (String, String) = (r.try_get(2)?, r.try_get(3)?);
+                // The IN lists also pair one group's vendor with another's model.
+                let Some(target) = wanted.get(&spelling) else {
+                    continue;
+                };
+                let firmware = r.try_get::<Option<String>, _>(4)?.unwrap_or_default();
+                loaded.entry(target.clone()).or_default().push(GroupAsset {
+                    id: r.try_get(0)?,
+                    site: r.try_get(1)?,
+                    firmware: FirmwareVersion::parse(&firmware),
+                });
+            }
+        }
+        for ((key, i), assets) in loaded {
+            if let Some(g) = by_vendor.get_mut(&key).and_then(|groups| groups.get_mut(i)) {
+                g.assets = Some(assets);
+            }
+        }
+        Ok(())
     }
 
     /// Stores `advisory` read from `file`: a new advisory, or a newer version of a stored one
@@ -166,7 +238,7 @@ impl WriteTx<'_> {
         &mut self,
         advisory: &Advisory,
         file: &str,
-        index: &MatchIndex,
+        index: &mut MatchIndex,
     ) -> Result<AdvisoryOutcome, StoreError> {
         let existing = sqlx::query(
             "SELECT id, version, current_release, document FROM advisory WHERE tracking_id = $1",
@@ -283,7 +355,7 @@ impl WriteTx<'_> {
         }
         let products = compile(advisory, &index.aliases);
         let matches = self
-            .refresh_matches(id, &products, &index.by_vendor, None)
+            .refresh_matches(id, &products, &mut index.by_vendor, None)
             .await?;
         let details = json!({
             "tracking_id": advisory.id, "version": advisory.version,
@@ -306,16 +378,17 @@ impl WriteTx<'_> {
     }
 
     /// Brings the matches of advisory `id` (its affected `products`) against the assets of
-    /// `by_vendor` up to date: new ones start as "new", existing ones keep their triage with
+    /// `by_vendor` (loading the groups it names) up to date: new ones start as "new", existing ones keep their triage with
     /// the new reason, untriaged ones that no longer hold are removed. `only` limits it to one
     /// asset (the others are left as they are).
     async fn refresh_matches(
         &mut self,
         id: i64,
         products: &[CompiledProduct],
-        by_vendor: &HashMap<String, Vec<ModelGroup>>,
+        by_vendor: &mut HashMap<String, Vec<ModelGroup>>,
         only: Option<i64>,
     ) -> Result<usize, StoreError> {
+        self.load_named_groups(products, by_vendor).await?;
         // The best match per asset.
         let mut best: HashMap<i64, (i64, Match)> = HashMap::new();
         for p in products {
@@ -326,7 +399,12 @@ impl WriteTx<'_> {
                 let Some(how) = p.model_match(&g.facts) else {
                     continue;
                 };
-                for a in &g.assets {
+                let Some(assets) = &g.assets else {
+                    return Err(StoreError::Corrupt(format!(
+                        "advisory #{id}: the assets of a named model were not loaded"
+                    )));
+                };
+                for a in assets {
                     let Some(m) = p.check(&how, &a.firmware) else {
                         continue;
                     };
@@ -453,11 +531,12 @@ impl WriteTx<'_> {
                 key.clone(),
                 vec![ModelGroup {
                     facts: ModelFacts::new(&model),
-                    assets: vec![GroupAsset {
+                    spellings: Vec::new(),
+                    assets: Some(vec![GroupAsset {
                         id: asset.id,
                         site,
                         firmware: FirmwareVersion::parse(&text("firmware_version")),
-                    }],
+                    }]),
                 }],
             );
         }
@@ -476,7 +555,7 @@ impl WriteTx<'_> {
             let id: i64 = r.try_get(0)?;
             seen.push(id);
             let products = self.cached_products(id, r.try_get(1)?, &aliases)?;
-            self.refresh_matches(id, &products, &by_vendor, Some(asset.id))
+            self.refresh_matches(id, &products, &mut by_vendor, Some(asset.id))
                 .await?;
         }
         // Untriaged matches with advisories of another vendor (the vendor changed) go.
@@ -640,7 +719,7 @@ impl WriteTx<'_> {
     /// Matches every stored advisory again against every asset (after the aliases changed):
     /// vendor index and matches, triage kept where a match still holds.
     pub async fn rematch_all(&mut self) -> Result<usize, StoreError> {
-        let index = self.match_index().await?;
+        let mut index = self.match_index().await?;
         let rows = sqlx::query("SELECT id, document FROM advisory")
             .fetch_all(self.conn())
             .await?;
@@ -672,7 +751,7 @@ impl WriteTx<'_> {
             }
             let products = compile(&advisory, &index.aliases);
             total += self
-                .refresh_matches(id, &products, &index.by_vendor, None)
+                .refresh_matches(id, &products, &mut index.by_vendor, None)
                 .await?;
         }
         self.advisories.clear();

@@ -207,6 +207,13 @@ pub static MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 27,
+        name: "Index of assets by vendor and model for advisory matching",
+        common: include_str!("migrations/0027_asset_vendor_model.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 impl Migration {
