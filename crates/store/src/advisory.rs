@@ -182,10 +182,11 @@ impl WriteTx<'_> {
         if wanted.is_empty() {
             return Ok(());
         }
-        let mut loaded: HashMap<(String, usize), Vec<GroupAsset>> = HashMap::new();
-        for target in wanted.values() {
-            loaded.entry(target.clone()).or_default();
-        }
+        // Every wanted group ends loaded, with no assets if none has that spelling any more.
+        let mut loaded: HashMap<(String, usize), Vec<GroupAsset>> = wanted
+            .values()
+            .map(|target| (target.clone(), Vec::new()))
+            .collect();
         let spellings: Vec<&(String, String)> = wanted.keys().collect();
         for chunk in spellings.chunks(100) {
             let mut vendors: Vec<&str> = chunk.iter().map(|(v, _)| v.as_str()).collect();
@@ -216,11 +217,13 @@ impl WriteTx<'_> {
                     continue;
                 };
                 let firmware = r.try_get::<Option<String>, _>(4)?.unwrap_or_default();
-                loaded.entry(target.clone()).or_default().push(GroupAsset {
-                    id: r.try_get(0)?,
-                    site: r.try_get(1)?,
-                    firmware: FirmwareVersion::parse(&firmware),
-                });
+                if let Some(assets) = loaded.get_mut(target) {
+                    assets.push(GroupAsset {
+                        id: r.try_get(0)?,
+                        site: r.try_get(1)?,
+                        firmware: FirmwareVersion::parse(&firmware),
+                    });
+                }
             }
         }
         for ((key, i), assets) in loaded {
@@ -378,9 +381,9 @@ impl WriteTx<'_> {
     }
 
     /// Brings the matches of advisory `id` (its affected `products`) against the assets of
-    /// `by_vendor` (loading the groups it names) up to date: new ones start as "new", existing ones keep their triage with
-    /// the new reason, untriaged ones that no longer hold are removed. `only` limits it to one
-    /// asset (the others are left as they are).
+    /// `by_vendor` (loading the groups it names) up to date: new ones start as "new", existing
+    /// ones keep their triage with the new reason, untriaged ones that no longer hold are
+    /// removed. `only` limits it to one asset (the others are left as they are).
     async fn refresh_matches(
         &mut self,
         id: i64,

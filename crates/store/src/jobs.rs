@@ -16,8 +16,9 @@ use serde_json::json;
 use sqlx::Row;
 
 /// How long a claimed run belongs to its holder before another instance may take it over.
-/// Longer than any job takes: at 100 sites × 5,000 assets the KPI snapshot, the slowest, took
-/// 160 s on SQLite and over 20 minutes on PostgreSQL (`deploy/scale-bench`).
+/// Far longer than any job takes: at 100 sites × 5,000 assets the KPI snapshot, the slowest,
+/// takes 40 s on SQLite and 19–24 s on PostgreSQL (`deploy/scale-bench`); a slow or loaded
+/// database must not let a second instance start the same run.
 pub const LEASE: SignedDuration = SignedDuration::from_hours(2);
 
 /// How often an instance looks for due jobs.
